@@ -1,0 +1,3 @@
+#ifndef CONSOLE_H
+#define CONSOLE_H
+#endif

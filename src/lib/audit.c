@@ -1,0 +1,2 @@
+/* audit: being written. */
+#include "config.h"

@@ -1,0 +1,65 @@
+/*
+ * The audit trail: a closed list of events appended through one function to
+ * an append-only, hash-chained table in the store.
+ *
+ * record hash = SHA-256(prev hash || canonical encoding of the record's fields)
+ */
+#ifndef CLV_AUDIT_H
+#define CLV_AUDIT_H
+
+#include <stdio.h>
+
+#include "clv.h"
+#include "store.h"
+#include "util.h"
+
+/* Values are stable: they are stored and hashed. Append only. */
+typedef enum clv_audit_event {
+	CLV_EV_STORE_CREATED = 1,
+	CLV_EV_CEREMONY_STARTED = 2,
+	CLV_EV_CEREMONY_FINISHED = 3,
+	CLV_EV_CEREMONY_ABORTED = 4,
+	CLV_EV_STEP_CONFIRMED = 5,
+	CLV_EV_STEP_DONE = 6,
+	CLV_EV_STEP_FAILED = 7,
+	CLV_EV_TOKEN_CHECKED = 8,
+	CLV_EV_TOKEN_INITIALIZED = 9,
+	CLV_EV_LOGIN = 10,
+	CLV_EV_LOGIN_FAILED = 11,
+	CLV_EV_LOGOUT = 12,
+	CLV_EV_KEY_GENERATED = 13,
+	CLV_EV_CERT_ISSUED = 14,
+	CLV_EV_CRL_ISSUED = 15,
+	CLV_EV_OUTPUT_WRITTEN = 16,
+	CLV_EV_LINT_REFUSED = 17,
+	CLV_EV_WITNESS_ACK = 18,
+} clv_audit_event_t;
+
+const char *clv_audit_event_name(clv_audit_event_t ev);   /* "key-generated" */
+
+typedef struct clv_audit_entry {
+	clv_audit_event_t event;
+	const char *ceremony;       /* ceremony run id, or NULL */
+	const char *actors;         /* "administrator=Alice;officer=Bob", or NULL */
+	const char *key_uri;        /* or NULL */
+	const unsigned char *object_sha256;  /* 32 bytes, or NULL */
+	const char *result;         /* "ok", or the error */
+	const char *detail;         /* free text, never a secret; or NULL */
+	int rehearsal;
+} clv_audit_entry_t;
+
+/* Appends one record (its own transaction unless one is open). */
+int clv_audit_append(clv_store_t *s, const clv_clock_t *clock, const clv_audit_entry_t *e);
+
+/*
+ * Recomputes the chain.  On the first bad record returns CLV_E_AUDIT_CHAIN,
+ * sets *bad_seq to its sequence number and says in diag what is wrong
+ * (hash mismatch, broken link, missing record).  *count gets the number of
+ * records checked.
+ */
+int clv_audit_verify(clv_store_t *s, int64_t *count, int64_t *bad_seq, clv_diag_t *diag);
+
+/* Writes the trail as text lines (seq, time, event, fields, hash) to fp. */
+int clv_audit_dump(clv_store_t *s, FILE *fp);
+
+#endif

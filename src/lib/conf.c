@@ -1,0 +1,2 @@
+/* conf: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* crl: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* der: being written. */
+#include "config.h"

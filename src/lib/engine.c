@@ -1,0 +1,2 @@
+/* engine: being written. */
+#include "config.h"

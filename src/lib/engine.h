@@ -1,0 +1,3 @@
+#ifndef CLV_ENGINE_H
+#define CLV_ENGINE_H
+#endif

@@ -1,0 +1,2 @@
+/* hsm: being written. */
+#include "config.h"

@@ -1,0 +1,82 @@
+/*
+ * The HSM through PKCS#11 (p11-kit loads the module).  Keys live only in the
+ * token: private keys are generated sensitive and non-extractable, and found
+ * again by label.  Tokens are chosen by RFC 7512 URI, label or serial, never
+ * by slot number.
+ */
+#ifndef CLV_HSM_H
+#define CLV_HSM_H
+
+#include "clv.h"
+#include "pubkey.h"
+#include "sigalg.h"
+#include "util.h"
+
+typedef struct clv_hsm clv_hsm_t;
+
+typedef struct clv_token_info {
+	char label[33];
+	char serial[17];
+	char manufacturer[33];
+	char model[17];
+	char uri[512];              /* pkcs11:model=...;manufacturer=...;serial=...;token=... */
+	int initialized;
+	int user_pin_initialized;
+} clv_token_info_t;
+
+/* Loads a PKCS#11 module (NULL = the configured default, SoftHSMv2) and initialises it. */
+int clv_hsm_open(const char *module_path, clv_hsm_t **out, clv_diag_t *diag);
+void clv_hsm_close(clv_hsm_t *h);
+
+/*
+ * Selects the token: spec is an RFC 7512 "pkcs11:" URI, "label:NAME" or
+ * "serial:NUMBER".  Exactly one initialised token must match; opens a
+ * read-write session on it.
+ */
+int clv_hsm_select(clv_hsm_t *h, const char *spec, clv_diag_t *diag);
+int clv_hsm_token_info(clv_hsm_t *h, clv_token_info_t *out);
+
+/* Rehearsals: initialises the first uninitialised token with label, SO PIN
+ * and user PIN (C_InitToken, C_InitPIN), then selects it. */
+int clv_hsm_init_token(clv_hsm_t *h, const char *label, const clv_secret_t *so_pin,
+    const clv_secret_t *user_pin, clv_diag_t *diag);
+
+/* C_Login as CKU_USER.  CLV_E_PIN_INCORRECT / CLV_E_PIN_LOCKED as the token says. */
+int clv_hsm_login(clv_hsm_t *h, const clv_secret_t *pin);
+int clv_hsm_logout(clv_hsm_t *h);
+
+/* 1 in *exists if any object (public or private key) carries this label. */
+int clv_hsm_label_exists(clv_hsm_t *h, const char *label, int *exists);
+
+/*
+ * Generates a key pair with the label (CKA_LABEL, and CKA_ID = SHA-1 key id).
+ * Refuses an existing label (CLV_E_KEY_EXISTS).  Private key: CKA_TOKEN,
+ * CKA_PRIVATE, CKA_SENSITIVE, !CKA_EXTRACTABLE, CKA_SIGN.  Returns the public
+ * key read back from the token.
+ */
+int clv_hsm_generate(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
+    clv_pubkey_t **pub_out, clv_diag_t *diag);
+
+/* The public key of the pair with this label, read from the token
+ * (CKA_EC_POINT accepted both raw and wrapped in an OCTET STRING). */
+int clv_hsm_pubkey(clv_hsm_t *h, const char *label, clv_pubkey_t **out);
+
+/* RFC 7512 URI of the private key with this label. */
+int clv_hsm_key_uri(clv_hsm_t *h, const char *label, char *out, size_t outlen);
+
+/*
+ * Signs data with the private key labelled label.  The hash is computed on
+ * the host; the token gets CKM_ECDSA (digest), CKM_RSA_PKCS (DigestInfo) or
+ * CKM_RSA_PKCS_PSS (digest with params).  The signature comes back in X.509
+ * form: Ecdsa-Sig-Value DER for ECDSA, raw for RSA.
+ */
+int clv_hsm_sign(clv_hsm_t *h, const char *label, const clv_sigalg_t *alg,
+    const unsigned char *data, size_t len, clv_buf_t *sig_out);
+
+/* Random bytes from the token's RNG (C_GenerateRandom). */
+int clv_hsm_random(clv_hsm_t *h, unsigned char *buf, size_t len);
+
+/* A positive serial of len octets (<= 20) from the token's RNG: top bit clear, not zero. */
+int clv_hsm_serial(clv_hsm_t *h, size_t len, unsigned char *out);
+
+#endif

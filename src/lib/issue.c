@@ -1,0 +1,2 @@
+/* issue: being written. */
+#include "config.h"

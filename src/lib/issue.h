@@ -1,0 +1,3 @@
+#ifndef CLV_ISSUE_H
+#define CLV_ISSUE_H
+#endif

@@ -1,0 +1,2 @@
+/* lint: being written. */
+#include "config.h"

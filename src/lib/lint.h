@@ -1,0 +1,3 @@
+#ifndef CLV_LINT_H
+#define CLV_LINT_H
+#endif

@@ -1,0 +1,2 @@
+/* pubkey: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* script: being written. */
+#include "config.h"

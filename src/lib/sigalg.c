@@ -1,0 +1,2 @@
+/* sigalg: being written. */
+#include "config.h"

@@ -1,0 +1,73 @@
+/*
+ * The store: SQLite with a schema version and forward migrations.  It holds
+ * key metadata (label, URI, state, dates), issued objects and serials, the
+ * audit trail -- never key material, PINs or shares.
+ *
+ * The interface hides SQLite so a second backend (PostgreSQL for the online
+ * services) can be added without touching callers.
+ */
+#ifndef CLV_STORE_H
+#define CLV_STORE_H
+
+#include "clv.h"
+
+typedef struct clv_store clv_store_t;
+
+#define CLV_STORE_SCHEMA_VERSION 1
+
+/* Opens (creating if create != 0) and migrates forward to the current schema.
+ * A database with a newer schema is refused with CLV_E_DB_SCHEMA. */
+int clv_store_open(const char *path, int create, clv_store_t **out, clv_diag_t *diag);
+void clv_store_close(clv_store_t *s);
+int clv_store_schema_version(clv_store_t *s, int *version);
+
+/* Transactions (nesting is an error). */
+int clv_store_begin(clv_store_t *s);
+int clv_store_commit(clv_store_t *s);
+int clv_store_rollback(clv_store_t *s);
+
+typedef struct clv_key_record {
+	int64_t id;
+	char label[128];
+	char uri[512];
+	char token_serial[32];
+	char algorithm[32];         /* "EC brainpoolP256r1", "RSA 3072" */
+	char state[16];             /* "generated", "active", "retired" */
+	time_t created;
+	time_t usage_not_before, usage_not_after;   /* 0 = unknown */
+	unsigned char spki_sha256[32];
+	int rehearsal;
+} clv_key_record_t;
+
+/* CLV_E_DB_CONSTRAINT if the label is already known. */
+int clv_store_key_add(clv_store_t *s, const clv_key_record_t *k, int64_t *id_out);
+int clv_store_key_find(clv_store_t *s, const char *label, clv_key_record_t *out);
+int clv_store_key_set_state(clv_store_t *s, const char *label, const char *state);
+
+typedef struct clv_object_record {
+	int64_t id;
+	char kind[16];              /* "certificate", "crl" */
+	char issuer_label[128];     /* key that signed it */
+	char serial_hex[41];        /* certificate serial or CRL number, lowercase hex */
+	char subject[512];
+	unsigned char sha256[32];
+	time_t created;
+	time_t not_before, not_after;   /* validity, or thisUpdate/nextUpdate */
+	int rehearsal;
+	const unsigned char *der;   /* in: the object; out: not filled by find */
+	size_t der_len;
+} clv_object_record_t;
+
+/* CLV_E_DB_CONSTRAINT if (kind, issuer_label, serial_hex) exists. */
+int clv_store_object_add(clv_store_t *s, const clv_object_record_t *o, int64_t *id_out);
+int clv_store_serial_exists(clv_store_t *s, const char *issuer_label, const char *serial_hex,
+    int *exists);
+/* Highest CRL number issued under issuer_label, 0 if none. */
+int clv_store_crl_number_last(clv_store_t *s, const char *issuer_label, uint64_t *out);
+/* DER of the object with this sha256 (caller frees). */
+int clv_store_object_der(clv_store_t *s, const unsigned char sha256[32], clv_buf_t *out);
+
+/* For modules of the core that keep their own tables (audit). */
+struct sqlite3 *clv_store_db(clv_store_t *s);
+
+#endif

@@ -1,0 +1,68 @@
+/* Certificate profiles loaded from templates/ (see conclave-template(5)). */
+#ifndef CLV_TEMPLATE_H
+#define CLV_TEMPLATE_H
+
+#include "clv.h"
+#include "pubkey.h"
+#include "util.h"
+
+/* A calendar duration: "15y3m", "90d", "3y". */
+typedef struct clv_duration {
+	int years, months, days;
+} clv_duration_t;
+
+int clv_duration_parse(const char *s, clv_duration_t *out);
+/* t + d in UTC calendar arithmetic; day overflow clamps to month end. */
+time_t clv_duration_add(time_t t, const clv_duration_t *d);
+int clv_duration_is_zero(const clv_duration_t *d);
+
+#define CLV_TMPL_MAX_URIS 4
+#define CLV_TMPL_MAX_OIDS 4
+
+typedef struct clv_template {
+	char path[512];
+	char profile[16];           /* "csca" (later: "link", "ds", "mls", ...) */
+
+	/* subject (and, self-signed, issuer) */
+	char country[3];            /* two upper-case letters (ISO 3166-1 alpha-2) */
+	char organization[65];
+	char org_unit[65];
+	char common_name[65];
+	char serial_number[65];     /* optional: the subject's serialNumber attribute */
+
+	/* key */
+	clv_keyspec_t key;
+	int explicit_params;        /* EC: SpecifiedECDomain in the SPKI (default yes) */
+	clv_hash_alg_t hash;        /* signature hash */
+	int rsa_pss;
+
+	/* lifetimes */
+	clv_duration_t validity;        /* certificate validity from notBefore */
+	clv_duration_t validity_max;    /* lint limit */
+	clv_duration_t key_usage_period;/* PrivateKeyUsagePeriod length; zero = extension absent */
+	clv_duration_t crl_next_update; /* CRLs signed by this key: nextUpdate - thisUpdate */
+
+	/* extensions */
+	int ku_present, ku_critical;
+	unsigned key_usage;         /* CLV_KU_* from x509.h */
+	int bc_present, bc_critical, bc_ca;
+	int bc_path_len;            /* -1: absent */
+	int ski;                    /* SubjectKeyIdentifier */
+	int aki;                    /* AuthorityKeyIdentifier */
+	int pkup;                   /* PrivateKeyUsagePeriod */
+	int san, ian;               /* DirName alt names */
+	char alt_locality[8];       /* DirName L= (ICAO three-letter code, e.g. "UTO") */
+	char alt_state[8];          /* DirName ST= (optional) */
+	char crl_dp[CLV_TMPL_MAX_URIS][256];
+	size_t n_crl_dp;
+	char eku[CLV_TMPL_MAX_OIDS][64];
+	size_t n_eku;
+	int eku_critical;
+	char policy[CLV_TMPL_MAX_OIDS][64];
+	size_t n_policy;
+} clv_template_t;
+
+/* Loads and checks a template; errors name file, line and expected value. */
+int clv_template_load(const char *path, clv_template_t *out, clv_diag_t *diag);
+
+#endif

@@ -1,0 +1,2 @@
+/* util: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* verify: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* x509: being written. */
+#include "config.h"
