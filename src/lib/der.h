@@ -36,9 +36,11 @@ int clv_der_read_oid(asn1_node n, const char *name, char *out, size_t outlen);
 int clv_der_read_int(asn1_node n, const char *name, long *out);
 /* Reads a Time CHOICE (utcTime or generalTime) at name. */
 int clv_der_read_time(asn1_node n, const char *name, time_t *out);
+/* A bare GeneralizedTime element (no CHOICE). */
+int clv_der_read_gentime(asn1_node n, const char *name, time_t *out);
 /* DER of element name, re-encoded from the tree. */
 int clv_der_read_der(asn1_node n, const char *name, clv_buf_t *out);
-/* Byte offsets of element name inside the original encoding. */
+/* Byte offsets of element name inside the original encoding: [start, end). */
 int clv_der_span(asn1_node n, const unsigned char *der, size_t len,
     const char *name, size_t *start, size_t *end);
 
