@@ -35,7 +35,8 @@ typedef enum clv_audit_event {
 	CLV_EV_WITNESS_ACK = 18,
 } clv_audit_event_t;
 
-const char *clv_audit_event_name(clv_audit_event_t ev);   /* "key-generated" */
+/* "key-generated"; "unknown" for a value that is not in the list. */
+const char *clv_audit_event_name(clv_audit_event_t ev);
 
 typedef struct clv_audit_entry {
 	clv_audit_event_t event;
@@ -48,8 +49,18 @@ typedef struct clv_audit_entry {
 	int rehearsal;
 } clv_audit_entry_t;
 
-/* Appends one record (its own transaction unless one is open). */
+/* Appends one record (its own transaction unless one is open).  The event
+ * must be one of the list and result must be set, else CLV_E_INVALID_ARG.
+ * The time comes from clock (NULL: the system clock). */
 int clv_audit_append(clv_store_t *s, const clv_clock_t *clock, const clv_audit_entry_t *e);
+
+/*
+ * The head of the chain: sequence number and hash of the last record (0 and
+ * 32 zero bytes when the trail is empty).  The chain cannot show records cut
+ * off its end; print the head after verifying so it can be compared with a
+ * copy kept elsewhere (a transcript, a second medium).
+ */
+int clv_audit_head(clv_store_t *s, int64_t *seq, unsigned char hash[32]);
 
 /*
  * Recomputes the chain.  On the first bad record returns CLV_E_AUDIT_CHAIN,

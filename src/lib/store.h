@@ -18,6 +18,9 @@ typedef struct clv_store clv_store_t;
 /* Opens (creating if create != 0) and migrates forward to the current schema.
  * A database with a newer schema is refused with CLV_E_DB_SCHEMA. */
 int clv_store_open(const char *path, int create, clv_store_t **out, clv_diag_t *diag);
+/* (Errors of clv_store_open: CLV_E_FILE_NOT_FOUND without create,
+ * CLV_E_DB for a file that is not a store, CLV_E_IO for symlinks and
+ * non-regular files; a new file is created mode 0600.) */
 void clv_store_close(clv_store_t *s);
 int clv_store_schema_version(clv_store_t *s, int *version);
 
@@ -42,6 +45,8 @@ typedef struct clv_key_record {
 /* CLV_E_DB_CONSTRAINT if the label is already known. */
 int clv_store_key_add(clv_store_t *s, const clv_key_record_t *k, int64_t *id_out);
 int clv_store_key_find(clv_store_t *s, const char *label, clv_key_record_t *out);
+/* States only move forward (generated -> active -> retired); going back
+ * gives CLV_E_POLICY, an unknown label CLV_E_DB_NOT_FOUND. */
 int clv_store_key_set_state(clv_store_t *s, const char *label, const char *state);
 
 typedef struct clv_object_record {
@@ -58,16 +63,26 @@ typedef struct clv_object_record {
 	size_t der_len;
 } clv_object_record_t;
 
-/* CLV_E_DB_CONSTRAINT if (kind, issuer_label, serial_hex) exists. */
+/* CLV_E_DB_CONSTRAINT if (kind, issuer_label, serial_hex) exists or the
+ * issuer is not a known key label.  Serials are compared as numbers: stored
+ * lowercase without leading zeros.  If der is given, sha256 must be its hash. */
 int clv_store_object_add(clv_store_t *s, const clv_object_record_t *o, int64_t *id_out);
+/* Whether a certificate with this serial was issued under issuer_label. */
 int clv_store_serial_exists(clv_store_t *s, const char *issuer_label, const char *serial_hex,
     int *exists);
 /* Highest CRL number issued under issuer_label, 0 if none. */
 int clv_store_crl_number_last(clv_store_t *s, const char *issuer_label, uint64_t *out);
-/* DER of the object with this sha256 (caller frees). */
+/* DER of the object with this sha256 (caller frees).  CLV_E_DB_NOT_FOUND if
+ * unknown, CLV_E_INTEGRITY if the stored DER no longer has that hash. */
 int clv_store_object_der(clv_store_t *s, const unsigned char sha256[32], clv_buf_t *out);
 
 /* For modules of the core that keep their own tables (audit). */
 struct sqlite3 *clv_store_db(clv_store_t *s);
+/* The file the store was opened from (for diagnostics). */
+const char *clv_store_path(clv_store_t *s);
+/* Translates an SQLite result code at the edge: logs it with the SQLite
+ * message and what was being done; returns CLV_E_DB_CONSTRAINT for
+ * constraint violations (including append-only triggers), else CLV_E_DB. */
+int clv_store_db_error(clv_store_t *s, int sqlite_rc, const char *what);
 
 #endif

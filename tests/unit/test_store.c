@@ -1,18 +1,595 @@
-/* Unit tests: store (being written). */
+/* Unit tests: store (SQLite schema, migrations, keys, objects, transactions). */
 #include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
 #include "unit.h"
+#include "util.h"
+
+/* --- a temporary directory per test ------------------------------------ */
+
+static char tmpdir[256];
+
+static const char *
+tmp_setup(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/clv-store-XXXXXX",
+	    base != NULL && *base != '\0' ? base : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+	return tmpdir;
+}
 
 static void
-test_placeholder(void)
+tmp_cleanup(void)
 {
-	CU_FAIL("tests for store not written yet");
+	char p[512];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(tmpdir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(tmpdir);
+}
+
+static void
+tmp_path(char *out, size_t cap, const char *name)
+{
+	snprintf(out, cap, "%s/%s", tmpdir, name);
+}
+
+/* Runs SQL on the file directly, as someone with the file would. */
+static int
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	if ((rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    NULL)) == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static void
+key_fill(clv_key_record_t *k, const char *label, const char *state)
+{
+	memset(k, 0, sizeof(*k));
+	snprintf(k->label, sizeof(k->label), "%s", label);
+	snprintf(k->uri, sizeof(k->uri), "pkcs11:token=CSCA;object=%s;type=private", label);
+	snprintf(k->token_serial, sizeof(k->token_serial), "0123456789abcdef");
+	snprintf(k->algorithm, sizeof(k->algorithm), "EC brainpoolP256r1");
+	snprintf(k->state, sizeof(k->state), "%s", state);
+	k->created = 1767225600;            /* 2026-01-01T00:00:00Z */
+	k->usage_not_before = 1767225600;
+	k->usage_not_after = 0;             /* unknown */
+	memset(k->spki_sha256, 0xa5, sizeof(k->spki_sha256));
+	k->rehearsal = 1;
+}
+
+static void
+object_fill(clv_object_record_t *o, const char *kind, const char *issuer, const char *serial,
+    const unsigned char *der, size_t der_len)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->kind, sizeof(o->kind), "%s", kind);
+	snprintf(o->issuer_label, sizeof(o->issuer_label), "%s", issuer);
+	snprintf(o->serial_hex, sizeof(o->serial_hex), "%s", serial);
+	snprintf(o->subject, sizeof(o->subject), "C=UT,O=Utopia,CN=CSCA Utopia");
+	o->created = 1767225600;
+	o->not_before = 1767225600;
+	o->not_after = 1861920000;
+	o->der = der;
+	o->der_len = der_len;
+	CU_ASSERT_FATAL(clv_sha256(der, der_len, o->sha256) == 0);
+}
+
+/* A store with keys "csca-2026" and "csca-2027". */
+static clv_store_t *
+open_with_keys(const char *path)
+{
+	clv_store_t *s = NULL;
+	clv_key_record_t k;
+	clv_diag_t diag;
+
+	CU_ASSERT_FATAL(clv_store_open(path, 1, &s, &diag) == 0);
+	key_fill(&k, "csca-2026", "active");
+	CU_ASSERT_FATAL(clv_store_key_add(s, &k, NULL) == 0);
+	key_fill(&k, "csca-2027", "generated");
+	CU_ASSERT_FATAL(clv_store_key_add(s, &k, NULL) == 0);
+	return s;
+}
+
+/* --- tests -------------------------------------------------------------- */
+
+static void
+test_create_reopen_keeps_data(void)
+{
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_key_record_t k, got;
+	clv_diag_t diag;
+	struct stat st;
+	int64_t id = 0;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	CU_ASSERT_FATAL(clv_store_open(path, 1, &s, &diag) == 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	key_fill(&k, "csca-2026", "generated");
+	CU_ASSERT(clv_store_key_add(s, &k, &id) == 0);
+	CU_ASSERT(id > 0);
+	clv_store_close(s);
+	s = NULL;
+
+	CU_ASSERT_FATAL(clv_store_open(path, 0, &s, &diag) == 0);
+	CU_ASSERT(clv_store_key_find(s, "csca-2026", &got) == 0);
+	CU_ASSERT(got.id == id);
+	CU_ASSERT_STRING_EQUAL(got.label, k.label);
+	CU_ASSERT_STRING_EQUAL(got.uri, k.uri);
+	CU_ASSERT_STRING_EQUAL(got.token_serial, k.token_serial);
+	CU_ASSERT_STRING_EQUAL(got.algorithm, k.algorithm);
+	CU_ASSERT_STRING_EQUAL(got.state, "generated");
+	CU_ASSERT(got.created == k.created);
+	CU_ASSERT(got.usage_not_before == k.usage_not_before);
+	CU_ASSERT(got.usage_not_after == 0);
+	CU_ASSERT(memcmp(got.spki_sha256, k.spki_sha256, 32) == 0);
+	CU_ASSERT(got.rehearsal == 1);
+	CU_ASSERT(clv_store_key_find(s, "csca-1999", &got) == CLV_E_DB_NOT_FOUND);
+	CU_ASSERT_STRING_EQUAL(clv_store_path(s), path);
+	clv_store_close(s);
+	clv_store_close(NULL);
+	tmp_cleanup();
+}
+
+static void
+test_schema_version_is_current(void)
+{
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_diag_t diag;
+	sqlite3_stmt *st = NULL;
+	int version = -1;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	CU_ASSERT_FATAL(clv_store_open(path, 1, &s, &diag) == 0);
+	CU_ASSERT(clv_store_schema_version(s, &version) == 0);
+	CU_ASSERT(version == CLV_STORE_SCHEMA_VERSION);
+	/* Durability settings took effect on this connection. */
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(clv_store_db(s), "PRAGMA foreign_keys", -1, &st,
+	    NULL) == SQLITE_OK);
+	CU_ASSERT(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
+	sqlite3_finalize(st);
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(clv_store_db(s), "PRAGMA synchronous", -1, &st,
+	    NULL) == SQLITE_OK);
+	CU_ASSERT(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 2);  /* FULL */
+	sqlite3_finalize(st);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
+test_newer_schema_refused(void)
+{
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_diag_t diag;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	CU_ASSERT_FATAL(clv_store_open(path, 1, &s, &diag) == 0);
+	clv_store_close(s);
+	s = NULL;
+	CU_ASSERT_FATAL(raw_exec(path, "PRAGMA user_version = 7") == SQLITE_OK);
+	diag.msg[0] = '\0';
+	CU_ASSERT(clv_store_open(path, 0, &s, &diag) == CLV_E_DB_SCHEMA);
+	CU_ASSERT(s == NULL);
+	CU_ASSERT(strstr(diag.msg, path) != NULL);
+	CU_ASSERT(strstr(diag.msg, "version 7") != NULL);
+	CU_ASSERT(strstr(diag.msg, "version 1") != NULL);
+	/* create != 0 does not change that */
+	CU_ASSERT(clv_store_open(path, 1, &s, &diag) == CLV_E_DB_SCHEMA);
+	CU_ASSERT(s == NULL);
+	tmp_cleanup();
+}
+
+static void
+test_migrations_run_from_empty_file(void)
+{
+	static const char *const tables[] = { "keys", "objects", "audit" };
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_diag_t diag;
+	sqlite3_stmt *st = NULL;
+	FILE *fp;
+	int version = 0;
+	size_t i;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "empty.db");
+	CU_ASSERT_FATAL((fp = fopen(path, "w")) != NULL);
+	fclose(fp);
+	CU_ASSERT_FATAL(clv_store_open(path, 0, &s, &diag) == 0);
+	CU_ASSERT(clv_store_schema_version(s, &version) == 0 &&
+	    version == CLV_STORE_SCHEMA_VERSION);
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		CU_ASSERT_FATAL(sqlite3_prepare_v2(clv_store_db(s),
+		    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+		    -1, &st, NULL) == SQLITE_OK);
+		sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
+		CU_ASSERT(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
+		sqlite3_finalize(st);
+	}
+	clv_store_close(s);
+	s = NULL;
+	/* Opening again does not migrate again (CREATE TABLE would fail). */
+	CU_ASSERT(clv_store_open(path, 0, &s, &diag) == 0);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
+test_missing_file(void)
+{
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_diag_t diag;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "absent.db");
+	diag.msg[0] = '\0';
+	CU_ASSERT(clv_store_open(path, 0, &s, &diag) == CLV_E_FILE_NOT_FOUND);
+	CU_ASSERT(s == NULL);
+	CU_ASSERT(strstr(diag.msg, path) != NULL);
+	CU_ASSERT(access(path, F_OK) != 0);     /* not created */
+	tmp_cleanup();
+}
+
+static void
+test_not_a_database_refused(void)
+{
+	char path[512], other[512];
+	clv_store_t *s = NULL;
+	clv_diag_t diag;
+	FILE *fp;
+	int i;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "notes.txt");
+	CU_ASSERT_FATAL((fp = fopen(path, "w")) != NULL);
+	for (i = 0; i < 200; i++)
+		fputs("this is a ceremony transcript, not a database\n", fp);
+	fclose(fp);
+	diag.msg[0] = '\0';
+	CU_ASSERT(clv_store_open(path, 0, &s, &diag) == CLV_E_DB);
+	CU_ASSERT(s == NULL);
+	CU_ASSERT(strstr(diag.msg, path) != NULL);
+	CU_ASSERT(strstr(diag.msg, "not an SQLite database") != NULL);
+
+	/* An SQLite file of something else is not migrated into a store. */
+	tmp_path(other, sizeof(other), "other.db");
+	CU_ASSERT_FATAL(raw_exec(other, "CREATE TABLE t (x)") == SQLITE_OK);
+	diag.msg[0] = '\0';
+	CU_ASSERT(clv_store_open(other, 0, &s, &diag) == CLV_E_DB);
+	CU_ASSERT(s == NULL);
+	CU_ASSERT(strstr(diag.msg, other) != NULL);
+	CU_ASSERT(strstr(diag.msg, "not a Conclave store") != NULL);
+	tmp_cleanup();
+}
+
+static void
+test_symlink_and_directory_refused(void)
+{
+	char path[512], link[512];
+	clv_store_t *s = NULL;
+	clv_diag_t diag;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	tmp_path(link, sizeof(link), "link.db");
+	CU_ASSERT_FATAL(clv_store_open(path, 1, &s, &diag) == 0);
+	clv_store_close(s);
+	s = NULL;
+	CU_ASSERT_FATAL(symlink(path, link) == 0);
+	CU_ASSERT(clv_store_open(link, 1, &s, &diag) == CLV_E_IO);
+	CU_ASSERT(s == NULL);
+	CU_ASSERT(strstr(diag.msg, "symbolic link") != NULL);
+	CU_ASSERT(clv_store_open(tmpdir, 1, &s, &diag) == CLV_E_IO);
+	CU_ASSERT(s == NULL);
+	CU_ASSERT(clv_store_open(NULL, 1, &s, &diag) == CLV_E_INVALID_ARG);
+	tmp_cleanup();
+}
+
+static void
+test_key_label_unique(void)
+{
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_key_record_t k;
+	clv_diag_t diag;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	CU_ASSERT_FATAL(clv_store_open(path, 1, &s, &diag) == 0);
+	key_fill(&k, "csca-2026", "generated");
+	CU_ASSERT(clv_store_key_add(s, &k, NULL) == 0);
+	snprintf(k.uri, sizeof(k.uri), "pkcs11:token=OTHER;object=csca-2026");
+	CU_ASSERT(clv_store_key_add(s, &k, NULL) == CLV_E_DB_CONSTRAINT);
+	key_fill(&k, "csca-2026b", "lost");
+	CU_ASSERT(clv_store_key_add(s, &k, NULL) == CLV_E_INVALID_ARG);
+	key_fill(&k, "", "generated");
+	CU_ASSERT(clv_store_key_add(s, &k, NULL) == CLV_E_INVALID_ARG);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
+test_key_state_moves_forward(void)
+{
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_key_record_t k;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	s = open_with_keys(path);
+	CU_ASSERT(clv_store_key_set_state(s, "csca-2027", "active") == 0);
+	CU_ASSERT(clv_store_key_find(s, "csca-2027", &k) == 0);
+	CU_ASSERT_STRING_EQUAL(k.state, "active");
+	CU_ASSERT(clv_store_key_set_state(s, "csca-2027", "generated") == CLV_E_POLICY);
+	CU_ASSERT(clv_store_key_set_state(s, "csca-2027", "retired") == 0);
+	CU_ASSERT(clv_store_key_set_state(s, "csca-2027", "active") == CLV_E_POLICY);
+	CU_ASSERT(clv_store_key_find(s, "csca-2027", &k) == 0);
+	CU_ASSERT_STRING_EQUAL(k.state, "retired");
+	CU_ASSERT(clv_store_key_set_state(s, "csca-1999", "retired") == CLV_E_DB_NOT_FOUND);
+	CU_ASSERT(clv_store_key_set_state(s, "csca-2026", "lost") == CLV_E_INVALID_ARG);
+	/* Below the API the schema refuses the same. */
+	CU_ASSERT(sqlite3_exec(clv_store_db(s),
+	    "UPDATE keys SET state = 'generated' WHERE label = 'csca-2026'", NULL, NULL, NULL)
+	    == SQLITE_CONSTRAINT_TRIGGER);
+	CU_ASSERT(sqlite3_exec(clv_store_db(s),
+	    "UPDATE keys SET uri = 'pkcs11:object=evil' WHERE label = 'csca-2026'", NULL, NULL,
+	    NULL) == SQLITE_CONSTRAINT_TRIGGER);
+	CU_ASSERT(sqlite3_exec(clv_store_db(s), "DELETE FROM keys", NULL, NULL, NULL)
+	    == SQLITE_CONSTRAINT_TRIGGER);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
+test_object_serial_unique_per_issuer(void)
+{
+	static const unsigned char der1[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	static const unsigned char der2[] = { 0x30, 0x03, 0x02, 0x01, 0x02 };
+	static const unsigned char der3[] = { 0x30, 0x03, 0x02, 0x01, 0x03 };
+	static const unsigned char der4[] = { 0x30, 0x03, 0x02, 0x01, 0x04 };
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_object_record_t o;
+	int64_t id = 0;
+	int exists = -1;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	s = open_with_keys(path);
+	object_fill(&o, "certificate", "csca-2026", "01", der1, sizeof(der1));
+	CU_ASSERT(clv_store_object_add(s, &o, &id) == 0);
+	CU_ASSERT(id > 0);
+	/* the same number written otherwise is the same serial */
+	object_fill(&o, "certificate", "csca-2026", "0001", der2, sizeof(der2));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == CLV_E_DB_CONSTRAINT);
+	/* another issuer may use it, and a CRL number is not a serial */
+	object_fill(&o, "certificate", "csca-2027", "01", der2, sizeof(der2));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == 0);
+	object_fill(&o, "crl", "csca-2026", "01", der3, sizeof(der3));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == 0);
+	/* the same object twice */
+	object_fill(&o, "certificate", "csca-2026", "02", der1, sizeof(der1));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == CLV_E_DB_CONSTRAINT);
+	/* an issuer that is no key of ours */
+	object_fill(&o, "certificate", "csca-1999", "05", der4, sizeof(der4));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == CLV_E_DB_CONSTRAINT);
+	/* malformed input */
+	object_fill(&o, "certificate", "csca-2026", "0x05", der4, sizeof(der4));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == CLV_E_INVALID_ARG);
+	object_fill(&o, "token", "csca-2026", "05", der4, sizeof(der4));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == CLV_E_INVALID_ARG);
+
+	CU_ASSERT(clv_store_serial_exists(s, "csca-2026", "1", &exists) == 0 && exists == 1);
+	CU_ASSERT(clv_store_serial_exists(s, "csca-2026", "00000001", &exists) == 0 &&
+	    exists == 1);
+	CU_ASSERT(clv_store_serial_exists(s, "csca-2026", "02", &exists) == 0 && exists == 0);
+	CU_ASSERT(clv_store_serial_exists(s, "csca-1999", "01", &exists) == 0 && exists == 0);
+	CU_ASSERT(clv_store_serial_exists(s, "csca-2026", "xyz", &exists) == CLV_E_INVALID_ARG);
+	/* objects are never changed or deleted */
+	CU_ASSERT(sqlite3_exec(clv_store_db(s), "DELETE FROM objects", NULL, NULL, NULL)
+	    == SQLITE_CONSTRAINT_TRIGGER);
+	CU_ASSERT(clv_store_serial_exists(s, "csca-2026", "01", &exists) == 0 && exists == 1);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
+test_crl_number_last(void)
+{
+	static const char *const numbers[] = { "09", "0a", "10", "0F" };
+	unsigned char der[5] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_object_record_t o;
+	uint64_t last = 99;
+	size_t i;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	s = open_with_keys(path);
+	CU_ASSERT(clv_store_crl_number_last(s, "csca-2026", &last) == 0 && last == 0);
+	for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		der[4] = (unsigned char)(0x40 + i);
+		object_fill(&o, "crl", "csca-2026", numbers[i], der, sizeof(der));
+		CU_ASSERT(clv_store_object_add(s, &o, NULL) == 0);
+	}
+	/* a certificate with a larger serial does not count */
+	der[4] = 0x7f;
+	object_fill(&o, "certificate", "csca-2026", "ffff", der, sizeof(der));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == 0);
+	CU_ASSERT(clv_store_crl_number_last(s, "csca-2026", &last) == 0);
+	CU_ASSERT(last == 0x10);
+	CU_ASSERT(clv_store_crl_number_last(s, "csca-2027", &last) == 0 && last == 0);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
+test_object_der_lookup(void)
+{
+	static const unsigned char der[] = { 0x30, 0x06, 0x02, 0x01, 0x07, 0x05, 0x00, 0x00 };
+	char path[512];
+	unsigned char unknown[32];
+	clv_store_t *s = NULL;
+	clv_object_record_t o;
+	clv_buf_t got = { NULL, 0 };
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	s = open_with_keys(path);
+	object_fill(&o, "certificate", "csca-2026", "07", der, sizeof(der));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == 0);
+	CU_ASSERT(clv_store_object_der(s, o.sha256, &got) == 0);
+	CU_ASSERT(got.len == sizeof(der) && memcmp(got.data, der, sizeof(der)) == 0);
+	clv_buf_free(&got);
+	memset(unknown, 0x11, sizeof(unknown));
+	CU_ASSERT(clv_store_object_der(s, unknown, &got) == CLV_E_DB_NOT_FOUND);
+	CU_ASSERT(got.data == NULL);
+	/* a sha256 that is not the hash of the DER is refused */
+	object_fill(&o, "certificate", "csca-2026", "08", der, sizeof(der));
+	o.sha256[0] ^= 1;
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == CLV_E_INVALID_ARG);
+	o.sha256[0] ^= 1;
+	clv_store_close(s);
+	s = NULL;
+
+	/* an edited DER is not handed out under the old hash */
+	CU_ASSERT_FATAL(raw_exec(path, "DROP TRIGGER objects_no_update; "
+	    "UPDATE objects SET der = x'300602010805000000'") == SQLITE_OK);
+	CU_ASSERT_FATAL(clv_store_open(path, 0, &s, NULL) == 0);
+	CU_ASSERT(clv_store_object_der(s, o.sha256, &got) == CLV_E_INTEGRITY);
+	CU_ASSERT(got.data == NULL);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
+test_transaction_rollback_leaves_nothing(void)
+{
+	static const unsigned char der[] = { 0x30, 0x03, 0x02, 0x01, 0x2a };
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_key_record_t k;
+	clv_object_record_t o;
+	clv_diag_t diag;
+	int exists = -1;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	CU_ASSERT_FATAL(clv_store_open(path, 1, &s, &diag) == 0);
+	CU_ASSERT(clv_store_commit(s) == CLV_E_INVALID_ARG);
+	CU_ASSERT(clv_store_rollback(s) == CLV_E_INVALID_ARG);
+
+	CU_ASSERT_FATAL(clv_store_begin(s) == 0);
+	CU_ASSERT(clv_store_begin(s) == CLV_E_INVALID_ARG);     /* no nesting */
+	key_fill(&k, "csca-2026", "generated");
+	CU_ASSERT(clv_store_key_add(s, &k, NULL) == 0);
+	object_fill(&o, "certificate", "csca-2026", "2a", der, sizeof(der));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == 0);
+	CU_ASSERT(clv_store_rollback(s) == 0);
+	CU_ASSERT(clv_store_key_find(s, "csca-2026", &k) == CLV_E_DB_NOT_FOUND);
+	CU_ASSERT(clv_store_serial_exists(s, "csca-2026", "2a", &exists) == 0 && exists == 0);
+
+	/* committed work survives closing */
+	CU_ASSERT_FATAL(clv_store_begin(s) == 0);
+	key_fill(&k, "csca-2026", "generated");
+	CU_ASSERT(clv_store_key_add(s, &k, NULL) == 0);
+	CU_ASSERT(clv_store_commit(s) == 0);
+	/* an open transaction is rolled back on close */
+	CU_ASSERT_FATAL(clv_store_begin(s) == 0);
+	key_fill(&k, "csca-2027", "generated");
+	CU_ASSERT(clv_store_key_add(s, &k, NULL) == 0);
+	clv_store_close(s);
+	s = NULL;
+	CU_ASSERT_FATAL(clv_store_open(path, 0, &s, &diag) == 0);
+	CU_ASSERT(clv_store_key_find(s, "csca-2026", &k) == 0);
+	CU_ASSERT(clv_store_key_find(s, "csca-2027", &k) == CLV_E_DB_NOT_FOUND);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
+test_no_secret_columns(void)
+{
+	char path[512];
+	clv_store_t *s = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *sql;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	CU_ASSERT_FATAL(clv_store_open(path, 1, &s, NULL) == 0);
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(clv_store_db(s),
+	    "SELECT sql FROM sqlite_schema WHERE type = 'table'", -1, &st, NULL) == SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		sql = (const char *)sqlite3_column_text(st, 0);
+		CU_ASSERT(strcasestr(sql, "pin") == NULL);
+		CU_ASSERT(strcasestr(sql, "share") == NULL);
+		CU_ASSERT(strcasestr(sql, "private") == NULL);
+		CU_ASSERT(strcasestr(sql, "secret") == NULL);
+		CU_ASSERT(strcasestr(sql, "passphrase") == NULL);
+	}
+	sqlite3_finalize(st);
+	clv_store_close(s);
+	tmp_cleanup();
 }
 
 int
 main(void)
 {
 	static const clv_unit_test_t tests[] = {
-		{ "placeholder", test_placeholder },
+		{ "create, close, reopen keeps data", test_create_reopen_keeps_data },
+		{ "schema version is current", test_schema_version_is_current },
+		{ "newer schema refused naming the file", test_newer_schema_refused },
+		{ "migrations run from an empty file", test_migrations_run_from_empty_file },
+		{ "missing file without create", test_missing_file },
+		{ "not a database refused", test_not_a_database_refused },
+		{ "symlink and directory refused", test_symlink_and_directory_refused },
+		{ "key label unique", test_key_label_unique },
+		{ "key state moves forward only", test_key_state_moves_forward },
+		{ "object serial unique per issuer", test_object_serial_unique_per_issuer },
+		{ "crl number last", test_crl_number_last },
+		{ "object der lookup", test_object_der_lookup },
+		{ "transaction rollback leaves nothing", test_transaction_rollback_leaves_nothing },
+		{ "no column for secrets", test_no_secret_columns },
 		{ NULL, NULL },
 	};
 	return clv_unit_run("store", tests);
