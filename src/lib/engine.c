@@ -1,2 +1,1116 @@
-/* engine: being written. */
+/*
+ * The ceremony engine.  One code path for every front-end: each step is
+ * shown, confirmed by its role, run, checked, and recorded in the
+ * hash-chained audit trail; outputs are written once and never overwritten.
+ */
 #include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "engine.h"
+#include "hsm.h"
+#include "issue.h"
+#include "lint.h"
+#include "pubkey.h"
+#include "script.h"
+#include "store.h"
+#include "template.h"
+#include "util.h"
+#include "verify.h"
+#include "x509.h"
+
+#define MAX_KEYS 8
+#define MAX_OUTPUTS 16
+#define SERIAL_OCTETS 16
+
+typedef struct key_state {
+	char name[64];              /* the script's name for it */
+	char label[128];            /* the HSM label */
+	char uri[512];
+	clv_template_t tmpl;
+	clv_pubkey_t *pub;          /* as generated */
+	unsigned char spki_sha256[32];
+} key_state_t;
+
+typedef struct output_state {
+	char name[64];
+	char kind[16];              /* "certificate", "crl" */
+	char der_path[PATH_MAX], pem_path[PATH_MAX];
+	clv_buf_t der;
+	unsigned char sha256[32];
+	clv_cert_t *cert;           /* certificates: parsed back */
+	char key_name[64];          /* key that the certificate certifies */
+} output_state_t;
+
+typedef struct engine {
+	const clv_engine_opts_t *o;
+	const clv_engine_ui_t *ui;
+	void *ctx;
+	clv_clock_t sysclock;
+	const clv_clock_t *clock;
+	clv_script_t *script;
+	clv_store_t *store;
+	clv_hsm_t *hsm;
+	int logged_in;
+	clv_token_info_t token;
+	int have_token;
+	char ceremony_id[128];
+	char rehearsal_dir[PATH_MAX];
+	clv_secret_t *rehearsal_pin;
+	char actors[512];           /* who confirmed the current step */
+	key_state_t keys[MAX_KEYS];
+	size_t n_keys;
+	output_state_t outs[MAX_OUTPUTS];
+	size_t n_outs;
+	char summary[1024];
+} engine_t;
+
+static void
+say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (e->ui->message != NULL)
+		e->ui->message(e->ctx, kind, buf);
+}
+
+static int
+audit(engine_t *e, clv_audit_event_t ev, const char *key_uri, const unsigned char *sha,
+    const char *result, const char *detail)
+{
+	clv_audit_entry_t a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.event = ev;
+	a.ceremony = e->ceremony_id;
+	a.actors = e->actors[0] ? e->actors : NULL;
+	a.key_uri = key_uri;
+	a.object_sha256 = sha;
+	a.result = result ? result : "ok";
+	a.detail = detail;
+	a.rehearsal = e->o->rehearsal;
+	if ((r = clv_audit_append(e->store, e->clock, &a)) != 0)
+		clv_error("audit append failed: %s", clv_strerror(r));
+	return r;
+}
+
+static key_state_t *
+find_key(engine_t *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_keys; i++)
+		if (strcmp(e->keys[i].name, name) == 0)
+			return &e->keys[i];
+	return NULL;
+}
+
+static output_state_t *
+find_output(engine_t *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_outs; i++)
+		if (strcmp(e->outs[i].name, name) == 0)
+			return &e->outs[i];
+	return NULL;
+}
+
+static void
+colon_fp(const unsigned char sha[32], char out[96])
+{
+	clv_hex_colon(sha, 32, out);
+}
+
+/* template= resolves against the script's directory, then the templates dir. */
+static int
+load_template(engine_t *e, const char *name, clv_template_t *t, clv_diag_t *diag)
+{
+	char path[PATH_MAX];
+
+	if (name[0] == '/') {
+		snprintf(path, sizeof(path), "%s", name);
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", e->script->dir, name);
+		if (!clv_file_exists(path) && e->o->templates_dir != NULL)
+			snprintf(path, sizeof(path), "%s/%s", e->o->templates_dir, name);
+	}
+	return clv_template_load(path, t, diag);
+}
+
+static int
+ensure_out_dir(engine_t *e, clv_diag_t *diag)
+{
+	struct stat st;
+
+	if (stat(e->o->out_dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return clv_diag_set(diag, CLV_E_IO, "%s: output path is not a directory",
+			    e->o->out_dir);
+		return 0;
+	}
+	if (mkdir(e->o->out_dir, 0700) != 0)
+		return clv_diag_set(diag, CLV_E_IO, "%s: cannot create output directory: %s",
+		    e->o->out_dir, strerror(errno));
+	return 0;
+}
+
+/* Before anything is done: no output the script will write may exist. */
+static int
+check_outputs_free(engine_t *e, clv_diag_t *diag)
+{
+	static const char *const fixed[] = { "SHA256SUMS", "summary.txt" };
+	char path[PATH_MAX];
+	const char *out;
+	size_t i, k;
+
+	for (i = 0; i < e->script->n_steps; i++) {
+		const clv_script_step_t *st = &e->script->steps[i];
+		if ((out = clv_script_param(st, "output")) == NULL)
+			continue;
+		for (k = 0; k < 2; k++) {
+			snprintf(path, sizeof(path), "%s/%s.%s", e->o->out_dir, out,
+			    k == 0 ? "der" : "pem");
+			if (clv_file_exists(path))
+				return clv_diag_set(diag, CLV_E_OUTPUT_EXISTS,
+				    "%s: output of step '%s' already exists; outputs are never "
+				    "overwritten (choose another --out directory)", path, st->id);
+		}
+	}
+	for (k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++) {
+		snprintf(path, sizeof(path), "%s/%s", e->o->out_dir, fixed[k]);
+		if (clv_file_exists(path))
+			return clv_diag_set(diag, CLV_E_OUTPUT_EXISTS,
+			    "%s: already exists; outputs are never overwritten", path);
+	}
+	return 0;
+}
+
+/* ---- rehearsal token ---------------------------------------------------- */
+
+static void
+remove_tree(const char *path)
+{
+	DIR *d;
+	struct dirent *de;
+	char sub[PATH_MAX];
+	struct stat st;
+
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+				remove_tree(sub);
+			else
+				unlink(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+static int
+rehearsal_token(engine_t *e, clv_diag_t *diag)
+{
+	char tokens[PATH_MAX], conf[PATH_MAX], label[33], text[PATH_MAX + 128];
+	clv_secret_t *so_pin = NULL;
+	int r = CLV_E_INTERNAL;
+
+	snprintf(e->rehearsal_dir, sizeof(e->rehearsal_dir), "%s/conclave-rehearsal-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(e->rehearsal_dir) == NULL) {
+		e->rehearsal_dir[0] = '\0';
+		return clv_diag_set(diag, CLV_E_IO, "cannot create the rehearsal token directory: %s",
+		    strerror(errno));
+	}
+	snprintf(tokens, sizeof(tokens), "%s/tokens", e->rehearsal_dir);
+	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", e->rehearsal_dir);
+	if (mkdir(tokens, 0700) != 0) {
+		r = clv_diag_set(diag, CLV_E_IO, "%s: %s", tokens, strerror(errno));
+		goto out;
+	}
+	snprintf(text, sizeof(text), "directories.tokendir = %s\nobjectstore.backend = file\n"
+	    "log.level = ERROR\nslots.removable = false\n", tokens);
+	if ((r = clv_file_write_new(conf, text, strlen(text), 0600, diag)) != 0)
+		goto out;
+	/* SoftHSM reads its configuration at C_Initialize: the throwaway token
+	 * store is this process's only one. */
+	if (setenv("SOFTHSM2_CONF", conf, 1) != 0) {
+		r = clv_diag_set(diag, CLV_E_INTERNAL, "cannot set SOFTHSM2_CONF");
+		goto out;
+	}
+	if ((r = clv_hsm_open(NULL, &e->hsm, diag)) != 0)
+		goto out;
+	if ((r = clv_secret_random_text(24, &so_pin)) != 0 ||
+	    (r = clv_secret_random_text(24, &e->rehearsal_pin)) != 0)
+		goto out;
+	snprintf(label, sizeof(label), "REHEARSAL %.22s", e->script->name);
+	if ((r = clv_hsm_init_token(e->hsm, label, so_pin, e->rehearsal_pin, diag)) != 0)
+		goto out;
+	say(e, CLV_MSG_INFO, "rehearsal: throwaway SoftHSM token '%s' created in %s",
+	    label, e->rehearsal_dir);
+	r = audit(e, CLV_EV_TOKEN_INITIALIZED, NULL, NULL, "ok",
+	    "rehearsal: throwaway SoftHSM token with engine-generated PINs");
+out:
+	clv_secret_free(so_pin);
+	return r;
+}
+
+/* ---- steps --------------------------------------------------------------- */
+
+static int
+need_hsm(engine_t *e, const clv_script_step_t *st, int login, clv_diag_t *diag)
+{
+	if (e->hsm == NULL || !e->have_token)
+		return clv_diag_set(diag, CLV_E_SCRIPT,
+		    "%s:%u: step '%s' needs the token: a check-token step must come first",
+		    e->script->path, st->line, st->id);
+	if (login && !e->logged_in)
+		return clv_diag_set(diag, CLV_E_NOT_LOGGED_IN,
+		    "%s:%u: step '%s' needs a login step first", e->script->path, st->line, st->id);
+	return 0;
+}
+
+static int
+step_check_token(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	unsigned char probe[16];
+	char detail[1024];
+	int r;
+
+	if (e->o->rehearsal) {
+		if ((r = rehearsal_token(e, diag)) != 0)
+			return r;
+	} else {
+		if (e->o->token_spec == NULL)
+			return clv_diag_set(diag, CLV_E_USAGE,
+			    "step '%s': no token given: pass --token with a pkcs11: URI, "
+			    "label:NAME or serial:NUMBER", st->id);
+		if ((r = clv_hsm_open(e->o->module_path, &e->hsm, diag)) != 0)
+			return r;
+		if ((r = clv_hsm_select(e->hsm, e->o->token_spec, diag)) != 0)
+			return r;
+	}
+	if ((r = clv_hsm_token_info(e->hsm, &e->token)) != 0)
+		return clv_diag_set(diag, r, "cannot read the token information");
+	if (!e->token.user_pin_initialized)
+		return clv_diag_set(diag, CLV_E_TOKEN_NOT_INITIALIZED,
+		    "token '%s' (serial %s): the user PIN is not initialised", e->token.label,
+		    e->token.serial);
+	if ((r = clv_hsm_random(e->hsm, probe, sizeof(probe))) != 0)
+		return clv_diag_set(diag, r, "token '%s': random number generator unavailable",
+		    e->token.label);
+	explicit_bzero(probe, sizeof(probe));
+	e->have_token = 1;
+	snprintf(detail, sizeof(detail), "token label=%s serial=%s manufacturer=%s model=%s uri=%s",
+	    e->token.label, e->token.serial, e->token.manufacturer, e->token.model, e->token.uri);
+	say(e, CLV_MSG_INFO, "%s", detail);
+	snprintf(e->summary, sizeof(e->summary), "token '%s' serial %s", e->token.label,
+	    e->token.serial);
+	return audit(e, CLV_EV_TOKEN_CHECKED, e->token.uri, NULL, "ok", detail);
+}
+
+static int
+step_login(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	clv_secret_t *pin = NULL;
+	int r;
+
+	if ((r = need_hsm(e, st, 0, diag)) != 0)
+		return r;
+	if (e->o->rehearsal) {
+		r = clv_hsm_login(e->hsm, e->rehearsal_pin);
+	} else {
+		if (e->ui->pin == NULL)
+			return clv_diag_set(diag, CLV_E_USAGE, "no way to ask for the PIN");
+		if ((r = e->ui->pin(e->ctx, e->token.label, &pin)) != 0)
+			return clv_diag_set(diag, r, "step '%s': no PIN given: %s", st->id,
+			    clv_strerror(r));
+		r = clv_hsm_login(e->hsm, pin);
+		clv_secret_free(pin);
+	}
+	if (r != 0) {
+		audit(e, CLV_EV_LOGIN_FAILED, e->token.uri, NULL, clv_strerror(r), NULL);
+		return clv_diag_set(diag, r, "step '%s': login to token '%s' failed: %s", st->id,
+		    e->token.label, clv_strerror(r));
+	}
+	e->logged_in = 1;
+	snprintf(e->summary, sizeof(e->summary), "logged in to '%s'", e->token.label);
+	return audit(e, CLV_EV_LOGIN, e->token.uri, NULL, "ok", NULL);
+}
+
+static int
+step_logout(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	int r;
+
+	if ((r = need_hsm(e, st, 1, diag)) != 0)
+		return r;
+	if ((r = clv_hsm_logout(e->hsm)) != 0)
+		return clv_diag_set(diag, r, "logout failed: %s", clv_strerror(r));
+	e->logged_in = 0;
+	snprintf(e->summary, sizeof(e->summary), "logged out");
+	return audit(e, CLV_EV_LOGOUT, e->token.uri, NULL, "ok", NULL);
+}
+
+static int
+spki_fingerprint(const clv_pubkey_t *k, int explicit_params, unsigned char out[32])
+{
+	clv_buf_t spki = { NULL, 0 };
+	int r;
+
+	if ((r = clv_pubkey_to_spki(k, explicit_params, &spki)) != 0)
+		return r;
+	r = clv_sha256(spki.data, spki.len, out);
+	clv_buf_free(&spki);
+	return r;
+}
+
+static int
+step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *name = clv_script_param(st, "key");
+	const char *tname = clv_script_param(st, "template");
+	const char *label = NULL;
+	key_state_t *k;
+	clv_key_record_t rec;
+	char desc[64], fp[96], detail[512];
+	int r, exists = 0;
+
+	if ((r = need_hsm(e, st, 1, diag)) != 0)
+		return r;
+	if (e->n_keys >= MAX_KEYS)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "too many keys in one ceremony");
+	if (find_key(e, name) != NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: key '%s' is generated twice",
+		    e->script->path, st->line, name);
+	k = &e->keys[e->n_keys];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	if ((r = load_template(e, tname, &k->tmpl, diag)) != 0)
+		return r;
+	if (e->ui->key_label != NULL)
+		label = e->ui->key_label(e->ctx, name);
+	if (label == NULL)
+		label = clv_script_param(st, "label");
+	if (label == NULL)
+		label = name;
+	snprintf(k->label, sizeof(k->label), "%s", label);
+
+	/* a label is used once: on the token and in the store */
+	if ((r = clv_hsm_label_exists(e->hsm, k->label, &exists)) != 0)
+		return clv_diag_set(diag, r, "cannot search the token for label '%s'", k->label);
+	if (exists)
+		return clv_diag_set(diag, CLV_E_KEY_EXISTS,
+		    "step '%s': a key labelled '%s' already exists on token '%s'; "
+		    "labels are never reused", st->id, k->label, e->token.label);
+	if (clv_store_key_find(e->store, k->label, &rec) == 0)
+		return clv_diag_set(diag, CLV_E_KEY_EXISTS,
+		    "step '%s': the store already knows a key labelled '%s' (created %lld); "
+		    "labels are never reused", st->id, k->label, (long long)rec.created);
+
+	say(e, CLV_MSG_INFO, "generating %s key '%s' in the HSM ...",
+	    k->tmpl.key.type == CLV_KEY_EC ? clv_curve_by_id(k->tmpl.key.curve)->name : "RSA",
+	    k->label);
+	if ((r = clv_hsm_generate(e->hsm, k->label, &k->tmpl.key, &k->pub, diag)) != 0)
+		return r;
+	e->n_keys++;
+	if ((r = clv_hsm_key_uri(e->hsm, k->label, k->uri, sizeof(k->uri))) != 0)
+		return clv_diag_set(diag, r, "cannot form the URI of key '%s'", k->label);
+	if ((r = spki_fingerprint(k->pub, k->tmpl.key.type == CLV_KEY_EC && k->tmpl.explicit_params,
+	    k->spki_sha256)) != 0)
+		return clv_diag_set(diag, r, "cannot encode the public key of '%s'", k->label);
+	clv_pubkey_describe(k->pub, desc, sizeof(desc));
+
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.label, sizeof(rec.label), "%s", k->label);
+	snprintf(rec.uri, sizeof(rec.uri), "%s", k->uri);
+	snprintf(rec.token_serial, sizeof(rec.token_serial), "%s", e->token.serial);
+	snprintf(rec.algorithm, sizeof(rec.algorithm), "%s", desc);
+	snprintf(rec.state, sizeof(rec.state), "generated");
+	rec.created = clv_clock_now(e->clock);
+	memcpy(rec.spki_sha256, k->spki_sha256, 32);
+	rec.rehearsal = e->o->rehearsal;
+	if ((r = clv_store_begin(e->store)) != 0)
+		return clv_diag_set(diag, r, "store: cannot begin a transaction");
+	if ((r = clv_store_key_add(e->store, &rec, NULL)) != 0) {
+		clv_store_rollback(e->store);
+		return clv_diag_set(diag, r, "store: cannot record key '%s': %s", k->label,
+		    clv_strerror(r));
+	}
+	colon_fp(k->spki_sha256, fp);
+	snprintf(detail, sizeof(detail), "%s; SubjectPublicKeyInfo SHA-256 %s", desc, fp);
+	if ((r = audit(e, CLV_EV_KEY_GENERATED, k->uri, k->spki_sha256, "ok", detail)) != 0 ||
+	    (r = clv_store_commit(e->store)) != 0) {
+		clv_store_rollback(e->store);
+		return clv_diag_set(diag, r, "store: cannot record key '%s'", k->label);
+	}
+	snprintf(e->summary, sizeof(e->summary), "key '%s' (%s)", k->label, desc);
+	return 0;
+}
+
+/* Writes DER and PEM of an output; records OUTPUT_WRITTEN for each. */
+static int
+write_output(engine_t *e, output_state_t *o, const char *pem_label, clv_diag_t *diag)
+{
+	clv_buf_t pem = { NULL, 0 }, body = { NULL, 0 };
+	unsigned char sha[32];
+	char detail[PATH_MAX + 32];
+	static const char banner[] =
+	    "REHEARSAL - made on a throwaway token by a rehearsal ceremony; not for production\n";
+	int r;
+
+	snprintf(o->der_path, sizeof(o->der_path), "%s/%s.der", e->o->out_dir, o->name);
+	snprintf(o->pem_path, sizeof(o->pem_path), "%s/%s.pem", e->o->out_dir, o->name);
+	if ((r = clv_file_write_new(o->der_path, o->der.data, o->der.len, 0644, diag)) != 0)
+		return r;
+	snprintf(detail, sizeof(detail), "%s", o->der_path);
+	if ((r = audit(e, CLV_EV_OUTPUT_WRITTEN, NULL, o->sha256, "ok", detail)) != 0)
+		return clv_diag_set(diag, r, "audit trail: cannot record %s", o->der_path);
+	if ((r = clv_pem_encode(pem_label, o->der.data, o->der.len, &pem)) != 0)
+		return clv_diag_set(diag, r, "cannot PEM-encode %s", o->name);
+	if (e->o->rehearsal) {
+		if ((body.data = malloc(sizeof(banner) - 1 + pem.len)) == NULL) {
+			clv_buf_free(&pem);
+			return CLV_E_NOMEM;
+		}
+		memcpy(body.data, banner, sizeof(banner) - 1);
+		memcpy(body.data + sizeof(banner) - 1, pem.data, pem.len);
+		body.len = sizeof(banner) - 1 + pem.len;
+		clv_buf_free(&pem);
+		pem = body;
+	}
+	r = clv_file_write_new(o->pem_path, pem.data, pem.len, 0644, diag);
+	if (r == 0) {
+		clv_sha256(pem.data, pem.len, sha);
+		snprintf(detail, sizeof(detail), "%s", o->pem_path);
+		r = audit(e, CLV_EV_OUTPUT_WRITTEN, NULL, sha, "ok", detail);
+	}
+	clv_buf_free(&pem);
+	if (r == 0 && e->ui->message != NULL)
+		say(e, CLV_MSG_OUTPUT, "wrote %s and %s", o->der_path, o->pem_path);
+	return r;
+}
+
+static int
+lint_refused(engine_t *e, const clv_script_step_t *st, const char *what,
+    const clv_lint_result_t *lr, clv_diag_t *diag)
+{
+	char text[4096];
+
+	clv_lint_format(lr, text, sizeof(text));
+	audit(e, CLV_EV_LINT_REFUSED, NULL, NULL, "refused", text);
+	return clv_diag_set(diag, CLV_E_LINT,
+	    "step '%s': the %s does not conform to its profile; nothing was signed:\n%s",
+	    st->id, what, text);
+}
+
+static int
+step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *kname = clv_script_param(st, "key");
+	const char *tname = clv_script_param(st, "template");
+	const char *oname = clv_script_param(st, "output");
+	const char *vstr = clv_script_param(st, "validity");
+	key_state_t *k;
+	output_state_t *o;
+	clv_template_t t;
+	clv_cert_request_t req;
+	clv_pubkey_t *token_pub = NULL;
+	clv_buf_t tbs = { NULL, 0 }, sig = { NULL, 0 };
+	clv_lint_result_t lr;
+	clv_object_record_t rec;
+	unsigned char serial[SERIAL_OCTETS];
+	char serial_hex[2 * SERIAL_OCTETS + 1], fp[96], detail[1024];
+	int r, attempts, exists;
+
+	if ((r = need_hsm(e, st, 1, diag)) != 0)
+		return r;
+	if ((k = find_key(e, kname)) == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
+		    e->script->path, st->line, st->id, kname);
+	if (e->n_outs >= MAX_OUTPUTS)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
+	if ((r = load_template(e, tname, &t, diag)) != 0)
+		return r;
+	memset(&req, 0, sizeof(req));
+	if (vstr != NULL && clv_duration_parse(vstr, &req.validity) != 0)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': validity '%s': "
+		    "expected a duration such as 15y3m", e->script->path, st->line, st->id, vstr);
+
+	/* the key the certificate will carry is the one on the token */
+	if ((r = clv_hsm_pubkey(e->hsm, k->label, &token_pub)) != 0) {
+		r = clv_diag_set(diag, r, "cannot read key '%s' back from the token", k->label);
+		goto out;
+	}
+	if (!clv_pubkey_is_equal(token_pub, k->pub)) {
+		r = clv_diag_set(diag, CLV_E_KEY_MISMATCH,
+		    "key '%s': the public key on the token differs from the one generated",
+		    k->label);
+		goto out;
+	}
+
+	/* a fresh serial from the HSM's RNG, never one the store has seen */
+	for (attempts = 0;; attempts++) {
+		if ((r = clv_hsm_serial(e->hsm, sizeof(serial), serial)) != 0) {
+			r = clv_diag_set(diag, r, "cannot draw a serial from the token's RNG");
+			goto out;
+		}
+		clv_hex(serial, sizeof(serial), serial_hex);
+		if ((r = clv_store_serial_exists(e->store, k->label, serial_hex, &exists)) != 0)
+			goto out;
+		if (!exists)
+			break;
+		if (attempts > 3) {
+			r = clv_diag_set(diag, CLV_E_RANDOM, "the token's RNG repeats serials");
+			goto out;
+		}
+	}
+
+	req.tmpl = &t;
+	req.subject_key = token_pub;
+	req.issuer_key = token_pub;
+	req.serial = serial;
+	req.serial_len = sizeof(serial);
+	req.not_before = clv_clock_now(e->clock);
+	req.rehearsal = e->o->rehearsal;
+	if ((r = clv_issue_sigalg(&t, token_pub, &req.sigalg)) != 0)
+		goto out;
+	if ((r = clv_issue_tbs_cert(&req, &tbs)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': cannot build the certificate", st->id);
+		goto out;
+	}
+	if ((r = clv_lint_csca_tbs(tbs.data, tbs.len, &t, &lr)) != 0) {
+		r = r == CLV_E_LINT ? lint_refused(e, st, "certificate", &lr, diag) :
+		    clv_diag_set(diag, r, "step '%s': cannot lint the certificate", st->id);
+		goto out;
+	}
+	if ((r = clv_hsm_sign(e->hsm, k->label, &req.sigalg, tbs.data, tbs.len, &sig)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': the HSM did not sign: %s", st->id,
+		    clv_strerror(r));
+		goto out;
+	}
+	o = &e->outs[e->n_outs];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", oname);
+	snprintf(o->kind, sizeof(o->kind), "certificate");
+	snprintf(o->key_name, sizeof(o->key_name), "%s", k->name);
+	if ((r = clv_issue_cert(&tbs, &req.sigalg, &sig, &o->der)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': cannot assemble the certificate", st->id);
+		goto out;
+	}
+	/* parse back what was signed: signature, byte-equal TBS, same key */
+	if ((r = clv_cert_parse(o->der.data, o->der.len, &o->cert, diag)) != 0)
+		goto out_bad;
+	if (o->cert->tbs_len != tbs.len ||
+	    memcmp(o->cert->der.data + o->cert->tbs_off, tbs.data, tbs.len) != 0) {
+		r = clv_diag_set(diag, CLV_E_TBS_MISMATCH,
+		    "step '%s': the signed certificate's TBS differs from the linted one", st->id);
+		goto out_bad;
+	}
+	if ((r = clv_cert_verify(o->cert, token_pub)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': the certificate's signature does not verify",
+		    st->id);
+		goto out_bad;
+	}
+	if (o->cert->pubkey == NULL || !clv_pubkey_is_equal(o->cert->pubkey, token_pub)) {
+		r = clv_diag_set(diag, CLV_E_KEY_MISMATCH,
+		    "step '%s': the certificate carries another key than the token's", st->id);
+		goto out_bad;
+	}
+	clv_sha256(o->der.data, o->der.len, o->sha256);
+	e->n_outs++;
+
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.kind, sizeof(rec.kind), "certificate");
+	snprintf(rec.issuer_label, sizeof(rec.issuer_label), "%s", k->label);
+	snprintf(rec.serial_hex, sizeof(rec.serial_hex), "%s", serial_hex);
+	snprintf(rec.subject, sizeof(rec.subject), "%s", o->cert->subject);
+	memcpy(rec.sha256, o->sha256, 32);
+	rec.created = req.not_before;
+	rec.not_before = o->cert->not_before;
+	rec.not_after = o->cert->not_after;
+	rec.rehearsal = e->o->rehearsal;
+	rec.der = o->der.data;
+	rec.der_len = o->der.len;
+	colon_fp(o->sha256, fp);
+	snprintf(detail, sizeof(detail), "CSCA self-signed certificate serial %s subject %s "
+	    "SHA-256 %s", serial_hex, o->cert->subject, fp);
+	if ((r = clv_store_begin(e->store)) != 0)
+		goto out;
+	if ((r = clv_store_object_add(e->store, &rec, NULL)) != 0 ||
+	    (r = clv_store_key_set_state(e->store, k->label, "active")) != 0 ||
+	    (r = audit(e, CLV_EV_CERT_ISSUED, k->uri, o->sha256, "ok", detail)) != 0 ||
+	    (r = clv_store_commit(e->store)) != 0) {
+		clv_store_rollback(e->store);
+		r = clv_diag_set(diag, r, "store: cannot record the certificate: %s",
+		    clv_strerror(r));
+		goto out;
+	}
+	if ((r = write_output(e, o, "CERTIFICATE", diag)) != 0)
+		goto out;
+	snprintf(e->summary, sizeof(e->summary), "certificate %s.der serial %s", oname,
+	    serial_hex);
+	r = 0;
+	goto out;
+out_bad:
+	clv_cert_free(o->cert);
+	o->cert = NULL;
+	clv_buf_free(&o->der);
+out:
+	clv_pubkey_free(token_pub);
+	clv_buf_free(&tbs);
+	clv_buf_free(&sig);
+	return r;
+}
+
+static int
+step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *kname = clv_script_param(st, "key");
+	const char *cname = clv_script_param(st, "cert");
+	const char *oname = clv_script_param(st, "output");
+	const char *nstr = clv_script_param(st, "next_update");
+	key_state_t *k;
+	output_state_t *issuer, *o;
+	clv_crl_request_t req;
+	clv_duration_t interval;
+	clv_buf_t tbs = { NULL, 0 }, sig = { NULL, 0 };
+	clv_lint_result_t lr;
+	clv_crl_t *crl = NULL;
+	clv_object_record_t rec;
+	clv_duration_t ninety = { 0, 0, 90 };
+	unsigned char num[8];
+	char num_hex[17], fp[96], detail[1024];
+	uint64_t last = 0, next;
+	size_t i, nlen;
+	int r;
+
+	if ((r = need_hsm(e, st, 1, diag)) != 0)
+		return r;
+	if ((k = find_key(e, kname)) == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
+		    e->script->path, st->line, st->id, kname);
+	if ((issuer = find_output(e, cname)) == NULL || issuer->cert == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT,
+		    "%s:%u: step '%s': certificate '%s' was not issued by an earlier step",
+		    e->script->path, st->line, st->id, cname);
+	if (!issuer->cert->has_ski)
+		return clv_diag_set(diag, CLV_E_POLICY, "step '%s': issuer certificate '%s' has no "
+		    "subjectKeyIdentifier for the CRL's authorityKeyIdentifier", st->id, cname);
+	if (e->n_outs >= MAX_OUTPUTS)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
+	interval = clv_duration_is_zero(&k->tmpl.crl_next_update) ? ninety :
+	    k->tmpl.crl_next_update;
+	if (nstr != NULL && clv_duration_parse(nstr, &interval) != 0)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': next_update '%s': "
+		    "expected a duration such as 90d", e->script->path, st->line, st->id, nstr);
+
+	/* strictly increasing CRL numbers per issuing key */
+	if ((r = clv_store_crl_number_last(e->store, k->label, &last)) != 0)
+		return clv_diag_set(diag, r, "store: cannot read the last CRL number");
+	next = last + 1;
+	for (i = 0; i < sizeof(num); i++)
+		num[i] = (unsigned char)(next >> (8 * (sizeof(num) - 1 - i)));
+	for (i = 0; i + 1 < sizeof(num) && num[i] == 0; i++)
+		;
+	nlen = sizeof(num) - i;
+
+	memset(&req, 0, sizeof(req));
+	req.issuer_name = &issuer->cert->subject_der;
+	req.issuer_key_id = &issuer->cert->ski;
+	if ((r = clv_issue_sigalg(&k->tmpl, k->pub, &req.sigalg)) != 0)
+		goto out;
+	req.this_update = clv_clock_now(e->clock);
+	req.next_update = clv_duration_add(req.this_update, &interval);
+	req.crl_number = num + i;
+	req.crl_number_len = nlen;
+	if ((r = clv_issue_tbs_crl(&req, &tbs)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': cannot build the CRL", st->id);
+		goto out;
+	}
+	if ((r = clv_lint_crl_tbs(tbs.data, tbs.len, &ninety, &lr)) != 0) {
+		r = r == CLV_E_LINT ? lint_refused(e, st, "CRL", &lr, diag) :
+		    clv_diag_set(diag, r, "step '%s': cannot lint the CRL", st->id);
+		goto out;
+	}
+	if ((r = clv_hsm_sign(e->hsm, k->label, &req.sigalg, tbs.data, tbs.len, &sig)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': the HSM did not sign: %s", st->id,
+		    clv_strerror(r));
+		goto out;
+	}
+	o = &e->outs[e->n_outs];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", oname);
+	snprintf(o->kind, sizeof(o->kind), "crl");
+	if ((r = clv_issue_crl(&tbs, &req.sigalg, &sig, &o->der)) != 0)
+		goto out;
+	if ((r = clv_crl_parse(o->der.data, o->der.len, &crl, diag)) != 0)
+		goto out_bad;
+	if (crl->tbs_len != tbs.len || memcmp(crl->der.data + crl->tbs_off, tbs.data, tbs.len)) {
+		r = clv_diag_set(diag, CLV_E_TBS_MISMATCH,
+		    "step '%s': the signed CRL's TBS differs from the linted one", st->id);
+		goto out_bad;
+	}
+	if ((r = clv_crl_verify(crl, issuer->cert->pubkey)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': the CRL's signature does not verify", st->id);
+		goto out_bad;
+	}
+	clv_sha256(o->der.data, o->der.len, o->sha256);
+	e->n_outs++;
+
+	clv_hex(num + i, nlen, num_hex);
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.kind, sizeof(rec.kind), "crl");
+	snprintf(rec.issuer_label, sizeof(rec.issuer_label), "%s", k->label);
+	snprintf(rec.serial_hex, sizeof(rec.serial_hex), "%s", num_hex);
+	snprintf(rec.subject, sizeof(rec.subject), "%s", crl->issuer);
+	memcpy(rec.sha256, o->sha256, 32);
+	rec.created = req.this_update;
+	rec.not_before = req.this_update;
+	rec.not_after = req.next_update;
+	rec.rehearsal = e->o->rehearsal;
+	rec.der = o->der.data;
+	rec.der_len = o->der.len;
+	colon_fp(o->sha256, fp);
+	snprintf(detail, sizeof(detail), "CSCA CRL number %llu, %zu revoked, SHA-256 %s",
+	    (unsigned long long)next, crl->n_revoked, fp);
+	if ((r = clv_store_begin(e->store)) != 0)
+		goto out;
+	if ((r = clv_store_object_add(e->store, &rec, NULL)) != 0 ||
+	    (r = audit(e, CLV_EV_CRL_ISSUED, k->uri, o->sha256, "ok", detail)) != 0 ||
+	    (r = clv_store_commit(e->store)) != 0) {
+		clv_store_rollback(e->store);
+		r = clv_diag_set(diag, r, "store: cannot record the CRL: %s", clv_strerror(r));
+		goto out;
+	}
+	if ((r = write_output(e, o, "X509 CRL", diag)) != 0)
+		goto out;
+	snprintf(e->summary, sizeof(e->summary), "CRL %s.der number %llu", oname,
+	    (unsigned long long)next);
+	r = 0;
+	goto out;
+out_bad:
+	clv_buf_free(&o->der);
+out:
+	clv_crl_free(crl);
+	clv_buf_free(&tbs);
+	clv_buf_free(&sig);
+	return r;
+}
+
+static int
+step_show_fingerprints(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	char fp[96], what[256];
+	size_t i;
+
+	for (i = 0; i < e->n_keys; i++) {
+		colon_fp(e->keys[i].spki_sha256, fp);
+		snprintf(what, sizeof(what), "key %s (SubjectPublicKeyInfo)", e->keys[i].label);
+		if (e->ui->fingerprint != NULL)
+			e->ui->fingerprint(e->ctx, what, fp);
+	}
+	for (i = 0; i < e->n_outs; i++) {
+		colon_fp(e->outs[i].sha256, fp);
+		snprintf(what, sizeof(what), "%s %s.der", e->outs[i].kind, e->outs[i].name);
+		if (e->ui->fingerprint != NULL)
+			e->ui->fingerprint(e->ctx, what, fp);
+	}
+	snprintf(e->summary, sizeof(e->summary), "%zu key and %zu output fingerprints shown",
+	    e->n_keys, e->n_outs);
+	return 0;
+}
+
+static int
+step_witness_ack(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	snprintf(e->summary, sizeof(e->summary), "acknowledged by %s", e->actors);
+	return audit(e, CLV_EV_WITNESS_ACK, NULL, NULL, "ok", st->title);
+}
+
+/* What the step will do, its inputs and outputs, shown before it runs. */
+static void
+describe_step(engine_t *e, const clv_script_step_t *st, char *out, size_t outlen)
+{
+	const char *o = clv_script_param(st, "output");
+	size_t i, used;
+	int n;
+
+	n = snprintf(out, outlen, "%s [%s]", st->title, clv_action_name(st->action));
+	used = n > 0 ? (size_t)n : 0;
+	for (i = 0; i < st->n_params && used < outlen; i++) {
+		n = snprintf(out + used, outlen - used, "%s %s=%s", i ? "," : ";",
+		    st->params[i].key, st->params[i].value);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (o != NULL && used < outlen)
+		snprintf(out + used, outlen - used, "; writes %s/%s.der and %s/%s.pem",
+		    e->o->out_dir, o, e->o->out_dir, o);
+}
+
+static int
+confirm_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	char who[128] = "";
+	int r;
+
+	e->actors[0] = '\0';
+	if (st->confirm[0] == '\0')
+		return 0;
+	if (e->ui->confirm == NULL)
+		return clv_diag_set(diag, CLV_E_NOT_CONFIRMED, "no way to ask for confirmation");
+	r = e->ui->confirm(e->ctx, st, st->confirm, who, sizeof(who));
+	if (r != 0 || who[0] == '\0') {
+		audit(e, CLV_EV_STEP_FAILED, NULL, NULL, "not confirmed", st->id);
+		return clv_diag_set(diag, CLV_E_NOT_CONFIRMED,
+		    "step '%s': the %s did not confirm", st->id, st->confirm);
+	}
+	snprintf(e->actors, sizeof(e->actors), "%s=%s", st->confirm, who);
+	return audit(e, CLV_EV_STEP_CONFIRMED, NULL, NULL, "ok", st->id);
+}
+
+static int
+run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	switch (st->action) {
+	case CLV_ACT_CHECK_TOKEN:
+		return step_check_token(e, st, diag);
+	case CLV_ACT_LOGIN:
+		return step_login(e, st, diag);
+	case CLV_ACT_GENERATE_KEY:
+		return step_generate_key(e, st, diag);
+	case CLV_ACT_ISSUE_SELF_SIGNED:
+		return step_issue_self_signed(e, st, diag);
+	case CLV_ACT_ISSUE_CRL:
+		return step_issue_crl(e, st, diag);
+	case CLV_ACT_SHOW_FINGERPRINTS:
+		return step_show_fingerprints(e, st, diag);
+	case CLV_ACT_WITNESS_ACK:
+		return step_witness_ack(e, st, diag);
+	case CLV_ACT_LOGOUT:
+		return step_logout(e, st, diag);
+	default:
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': unknown action",
+		    e->script->path, st->line, st->id);
+	}
+}
+
+/* SHA256SUMS (sha256sum -c compatible) and a printable summary. */
+static int
+write_closing_files(engine_t *e, clv_diag_t *diag)
+{
+	char path[PATH_MAX], hex[65], fp[96], line[1024], t[21];
+	clv_buf_t sums = { NULL, 0 }, sum = { NULL, 0 };
+	size_t i;
+	int r = 0, n;
+	FILE *ms = NULL, *mt = NULL;
+	char *sbuf = NULL, *tbuf = NULL;
+	size_t slen = 0, tlen = 0;
+
+	(void)sums;
+	(void)sum;
+	if ((ms = open_memstream(&sbuf, &slen)) == NULL ||
+	    (mt = open_memstream(&tbuf, &tlen)) == NULL) {
+		r = CLV_E_NOMEM;
+		goto out;
+	}
+	clv_time_format(clv_clock_now(e->clock), t);
+	fprintf(mt, "%sConclave ceremony %s\nscript: %s (%s)\nfinished: %s\n",
+	    e->o->rehearsal ? "REHEARSAL - NOT FOR PRODUCTION\n" : "", e->ceremony_id,
+	    e->script->name, e->script->path, t);
+	if (e->have_token)
+		fprintf(mt, "token: %s serial %s (%s %s)\n", e->token.label, e->token.serial,
+		    e->token.manufacturer, e->token.model);
+	for (i = 0; i < e->n_keys; i++) {
+		char desc[64];
+		clv_pubkey_describe(e->keys[i].pub, desc, sizeof(desc));
+		colon_fp(e->keys[i].spki_sha256, fp);
+		fprintf(mt, "\nkey %s (%s)\n  uri: %s\n  SubjectPublicKeyInfo SHA-256:\n  %s\n",
+		    e->keys[i].label, desc, e->keys[i].uri, fp);
+	}
+	for (i = 0; i < e->n_outs; i++) {
+		output_state_t *o = &e->outs[i];
+		clv_buf_t pem = { NULL, 0 };
+		unsigned char psha[32];
+		const char *base;
+
+		clv_hex(o->sha256, 32, hex);
+		base = strrchr(o->der_path, '/') ? strrchr(o->der_path, '/') + 1 : o->der_path;
+		fprintf(ms, "%s  %s\n", hex, base);
+		if ((r = clv_file_read(o->pem_path, 1 << 20, &pem, diag)) != 0)
+			goto out;
+		clv_sha256(pem.data, pem.len, psha);
+		clv_buf_free(&pem);
+		clv_hex(psha, 32, hex);
+		base = strrchr(o->pem_path, '/') ? strrchr(o->pem_path, '/') + 1 : o->pem_path;
+		fprintf(ms, "%s  %s\n", hex, base);
+		colon_fp(o->sha256, fp);
+		fprintf(mt, "\n%s %s.der\n  SHA-256: %s\n", o->kind, o->name, fp);
+		if (o->cert != NULL) {
+			char nb[21], na[21];
+			clv_time_format(o->cert->not_before, nb);
+			clv_time_format(o->cert->not_after, na);
+			fprintf(mt, "  subject: %s\n  valid: %s to %s\n", o->cert->subject, nb, na);
+		}
+	}
+	fclose(ms);
+	ms = NULL;
+	fclose(mt);
+	mt = NULL;
+	snprintf(path, sizeof(path), "%s/SHA256SUMS", e->o->out_dir);
+	if ((r = clv_file_write_new(path, sbuf, slen, 0644, diag)) != 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/summary.txt", e->o->out_dir);
+	if ((r = clv_file_write_new(path, tbuf, tlen, 0644, diag)) != 0)
+		goto out;
+	n = snprintf(line, sizeof(line), "wrote %s/SHA256SUMS and %s/summary.txt",
+	    e->o->out_dir, e->o->out_dir);
+	(void)n;
+	say(e, CLV_MSG_OUTPUT, "%s", line);
+out:
+	if (ms != NULL)
+		fclose(ms);
+	if (mt != NULL)
+		fclose(mt);
+	free(sbuf);
+	free(tbuf);
+	return r;
+}
+
+static void
+engine_cleanup(engine_t *e)
+{
+	size_t i;
+
+	if (e->hsm != NULL) {
+		if (e->logged_in)
+			clv_hsm_logout(e->hsm);
+		clv_hsm_close(e->hsm);
+	}
+	clv_secret_free(e->rehearsal_pin);
+	if (e->rehearsal_dir[0] != '\0')
+		remove_tree(e->rehearsal_dir);
+	for (i = 0; i < e->n_keys; i++)
+		clv_pubkey_free(e->keys[i].pub);
+	for (i = 0; i < MAX_OUTPUTS; i++) {
+		clv_buf_free(&e->outs[i].der);
+		clv_cert_free(e->outs[i].cert);
+	}
+	clv_store_close(e->store);
+	clv_script_free(e->script);
+}
+
+int
+clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *ctx,
+    clv_diag_t *diag)
+{
+	engine_t *e = NULL;
+	char store_path[PATH_MAX], t[21], plan[2048], detail[1024];
+	clv_buf_t script_text = { NULL, 0 };
+	unsigned char script_sha[32];
+	size_t i;
+	int r = CLV_E_INTERNAL, started = 0;
+
+	if (opts == NULL || ui == NULL || opts->script_path == NULL || opts->out_dir == NULL)
+		return CLV_E_INVALID_ARG;
+	if (!opts->rehearsal && opts->store_path == NULL)
+		return clv_diag_set(diag, CLV_E_USAGE,
+		    "a production ceremony needs the store: pass --store FILE");
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return CLV_E_NOMEM;
+	e->o = opts;
+	e->ui = ui;
+	e->ctx = ctx;
+	clv_clock_system(&e->sysclock);
+	e->clock = opts->clock != NULL ? opts->clock : &e->sysclock;
+
+	if ((r = clv_script_load(opts->script_path, &e->script, diag)) != 0)
+		goto out;
+	if ((r = clv_file_read(opts->script_path, 1 << 20, &script_text, diag)) != 0)
+		goto out;
+	clv_sha256(script_text.data, script_text.len, script_sha);
+	if ((r = ensure_out_dir(e, diag)) != 0)
+		goto out;
+	if ((r = check_outputs_free(e, diag)) != 0)
+		goto out;
+	if (opts->store_path != NULL)
+		snprintf(store_path, sizeof(store_path), "%s", opts->store_path);
+	else
+		snprintf(store_path, sizeof(store_path), "%s/rehearsal-store.db", opts->out_dir);
+	if ((r = clv_store_open(store_path, 1, &e->store, diag)) != 0)
+		goto out;
+
+	clv_time_format(clv_clock_now(e->clock), t);
+	snprintf(e->ceremony_id, sizeof(e->ceremony_id), "%s%s-%s",
+	    opts->rehearsal ? "rehearsal-" : "", e->script->name, t);
+	clv_hex(script_sha, 32, plan);
+	snprintf(detail, sizeof(detail), "script %s sha256 %s%s", opts->script_path, plan,
+	    opts->rehearsal ? "; REHEARSAL" : "");
+	if ((r = audit(e, CLV_EV_CEREMONY_STARTED, NULL, script_sha, "ok", detail)) != 0) {
+		r = clv_diag_set(diag, r, "cannot write the audit trail in %s", store_path);
+		goto out;
+	}
+	started = 1;
+	say(e, CLV_MSG_INFO, "%sceremony %s: %s (%zu steps)",
+	    opts->rehearsal ? "REHEARSAL " : "", e->ceremony_id, e->script->title,
+	    e->script->n_steps);
+
+	for (i = 0; i < e->script->n_steps; i++) {
+		const clv_script_step_t *st = &e->script->steps[i];
+
+		describe_step(e, st, plan, sizeof(plan));
+		if (ui->step_begin != NULL)
+			ui->step_begin(ctx, i, e->script->n_steps, st, plan);
+		e->summary[0] = '\0';
+		if ((r = confirm_step(e, st, diag)) != 0)
+			goto out;
+		if ((r = run_step(e, st, diag)) != 0) {
+			audit(e, CLV_EV_STEP_FAILED, NULL, NULL, clv_strerror(r), diag ? diag->msg : st->id);
+			if (ui->step_end != NULL)
+				ui->step_end(ctx, st, r, diag ? diag->msg : clv_strerror(r));
+			goto out;
+		}
+		snprintf(detail, sizeof(detail), "%s: %s", st->id, e->summary);
+		if ((r = audit(e, CLV_EV_STEP_DONE, NULL, NULL, "ok", detail)) != 0)
+			goto out;
+		if (ui->step_end != NULL)
+			ui->step_end(ctx, st, 0, e->summary);
+	}
+	e->actors[0] = '\0';
+	if ((r = write_closing_files(e, diag)) != 0)
+		goto out;
+	r = audit(e, CLV_EV_CEREMONY_FINISHED, NULL, NULL, "ok", NULL);
+out:
+	if (r != 0 && started) {
+		e->actors[0] = '\0';
+		audit(e, CLV_EV_CEREMONY_ABORTED, NULL, NULL, clv_strerror(r),
+		    diag != NULL ? diag->msg : NULL);
+	}
+	clv_buf_free(&script_text);
+	engine_cleanup(e);
+	free(e);
+	return r;
+}

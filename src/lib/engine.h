@@ -1,3 +1,57 @@
+/*
+ * The ceremony engine: runs a script step by step, with every step recorded
+ * in the audit trail.  Front-ends (batch answers file now, the ncurses console
+ * later) plug in through clv_engine_ui_t; the engine never touches a terminal.
+ */
 #ifndef CLV_ENGINE_H
 #define CLV_ENGINE_H
+
+#include "clv.h"
+#include "script.h"
+#include "util.h"
+
+typedef enum clv_msg_kind {
+	CLV_MSG_INFO = 0,
+	CLV_MSG_WARN = 1,
+	CLV_MSG_ERROR = 2,
+	CLV_MSG_OUTPUT = 3,         /* a file was written */
+} clv_msg_kind_t;
+
+typedef struct clv_engine_ui {
+	/* A person in role confirms step; the name goes into who.  0 when
+	 * confirmed, CLV_E_NOT_CONFIRMED when declined or unanswered. */
+	int (*confirm)(void *ctx, const clv_script_step_t *step, const char *role,
+	    char *who, size_t wholen);
+	/* The token's user PIN, in locked memory (production login). */
+	int (*pin)(void *ctx, const char *token_label, clv_secret_t **out);
+	/* The HSM label for a key the script names (NULL: the script's default). */
+	const char *(*key_label)(void *ctx, const char *key_name);
+	/* Before a step runs: what it will do, its inputs, the outputs it will make. */
+	void (*step_begin)(void *ctx, size_t index, size_t total, const clv_script_step_t *step,
+	    const char *plan);
+	void (*step_end)(void *ctx, const clv_script_step_t *step, int result, const char *summary);
+	void (*message)(void *ctx, clv_msg_kind_t kind, const char *text);
+	/* A fingerprint for people to compare (SHA-256, colon-separated hex). */
+	void (*fingerprint)(void *ctx, const char *what, const char *sha256_colon);
+} clv_engine_ui_t;
+
+typedef struct clv_engine_opts {
+	const char *script_path;
+	const char *out_dir;        /* created if absent; outputs never overwritten */
+	const char *store_path;     /* the persistent store (rehearsal: may be NULL) */
+	const char *module_path;    /* PKCS#11 module; NULL = SoftHSMv2 */
+	const char *token_spec;     /* production: pkcs11: URI, label:X or serial:X */
+	const char *templates_dir;  /* where template= parameters are looked up after the script's dir */
+	int rehearsal;              /* throwaway SoftHSM token, outputs stamped REHEARSAL */
+	const clv_clock_t *clock;   /* NULL = system clock */
+} clv_engine_opts_t;
+
+/*
+ * Runs the whole script.  Returns 0 when every step succeeded; otherwise the
+ * first error, with diag saying which step failed and why.  Nothing already
+ * written is removed; nothing is overwritten.
+ */
+int clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *ctx,
+    clv_diag_t *diag);
+
 #endif

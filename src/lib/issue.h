@@ -1,3 +1,53 @@
+/*
+ * Building what the CA signs: TBSCertificate and TBSCertList from a profile,
+ * and the signed objects around them.  Everything goes through libtasn1.
+ */
 #ifndef CLV_ISSUE_H
 #define CLV_ISSUE_H
+
+#include "clv.h"
+#include "pubkey.h"
+#include "sigalg.h"
+#include "template.h"
+
+/* The subject Name of a template; rehearsal prefixes the commonName with "REHEARSAL ". */
+int clv_issue_name(const clv_template_t *t, int rehearsal, clv_buf_t *out);
+
+/* The signature algorithm a template asks for with a key of this type. */
+int clv_issue_sigalg(const clv_template_t *t, const clv_pubkey_t *signer, clv_sigalg_t *out);
+
+typedef struct clv_cert_request {
+	const clv_template_t *tmpl;
+	const clv_pubkey_t *subject_key;
+	const clv_pubkey_t *issuer_key;      /* AKI; the subject key when self-signed */
+	const clv_buf_t *issuer_name;        /* NULL: self-signed, issuer = subject */
+	const unsigned char *serial;         /* positive, big-endian, <= 20 octets */
+	size_t serial_len;
+	time_t not_before;
+	clv_duration_t validity;             /* zero: the template's */
+	clv_sigalg_t sigalg;
+	int rehearsal;
+} clv_cert_request_t;
+
+int clv_issue_tbs_cert(const clv_cert_request_t *req, clv_buf_t *out);
+/* Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signature } */
+int clv_issue_cert(const clv_buf_t *tbs, const clv_sigalg_t *alg, const clv_buf_t *sig,
+    clv_buf_t *out);
+
+typedef struct clv_crl_request {
+	const clv_buf_t *issuer_name;        /* issuer certificate's subject DER */
+	const clv_buf_t *issuer_key_id;      /* AKI keyIdentifier (issuer SKI) */
+	clv_sigalg_t sigalg;
+	time_t this_update, next_update;
+	const unsigned char *crl_number;     /* big-endian, positive */
+	size_t crl_number_len;
+	size_t n_revoked;
+	const clv_buf_t *revoked_serials;
+	const time_t *revocation_dates;
+} clv_crl_request_t;
+
+int clv_issue_tbs_crl(const clv_crl_request_t *req, clv_buf_t *out);
+int clv_issue_crl(const clv_buf_t *tbs, const clv_sigalg_t *alg, const clv_buf_t *sig,
+    clv_buf_t *out);
+
 #endif

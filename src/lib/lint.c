@@ -1,2 +1,643 @@
-/* lint: being written. */
+/*
+ * Lints run on the DER that is about to be signed, decoded afresh, so that a
+ * mistake in the builder is caught by an independent reading of the bytes.
+ * The checks follow Doc 9303-12 Tables 5, 6, 9 and 10 and the template's limits.
+ */
 #include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "der.h"
+#include "lint.h"
+#include "pubkey.h"
+#include "sigalg.h"
+#include "x509.h"
+
+#define DAY 86400
+
+static void
+finding(clv_lint_result_t *res, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+finding(clv_lint_result_t *res, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->n >= CLV_LINT_MAX)
+		return;
+	snprintf(res->f[res->n].code, sizeof(res->f[res->n].code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(res->f[res->n].msg, sizeof(res->f[res->n].msg), fmt, ap);
+	va_end(ap);
+	res->n++;
+}
+
+void
+clv_lint_format(const clv_lint_result_t *res, char *out, size_t outlen)
+{
+	size_t i, used = 0;
+	int n;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < res->n && used < outlen; i++) {
+		n = snprintf(out + used, outlen - used, "%s%s: %s", i ? "\n" : "",
+		    res->f[i].code, res->f[i].msg);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* Time encoding rules: UTCTime through 2049, GeneralizedTime from 2050, Z, seconds. */
+static void
+check_time(asn1_node n, const char *name, const char *what, clv_lint_result_t *res,
+    time_t *out)
+{
+	char choice[32], sub[128], val[40];
+	int len = sizeof(choice);
+	struct tm tm;
+	time_t t = 0;
+
+	*out = 0;
+	if (asn1_read_value(n, name, choice, &len) != ASN1_SUCCESS) {
+		finding(res, "time-missing", "%s is missing", what);
+		return;
+	}
+	snprintf(sub, sizeof(sub), "%s.%s", name, choice);
+	len = sizeof(val) - 1;
+	if (asn1_read_value(n, sub, val, &len) != ASN1_SUCCESS ||
+	    clv_der_read_time(n, name, &t) != 0) {
+		finding(res, "time-malformed", "%s cannot be read", what);
+		return;
+	}
+	val[len] = '\0';
+	gmtime_r(&t, &tm);
+	if (strcmp(choice, "utcTime") == 0) {
+		if (len != 13 || val[12] != 'Z')
+			finding(res, "time-format", "%s '%s': expected YYMMDDHHMMSSZ", what, val);
+		if (tm.tm_year + 1900 >= 2050)
+			finding(res, "time-type", "%s: year %d must be GeneralizedTime",
+			    what, tm.tm_year + 1900);
+	} else {
+		if (len != 15 || val[14] != 'Z')
+			finding(res, "time-format", "%s '%s': expected YYYYMMDDHHMMSSZ", what, val);
+		if (tm.tm_year + 1900 < 2050)
+			finding(res, "time-type", "%s: year %d must be UTCTime", what,
+			    tm.tm_year + 1900);
+	}
+	*out = t;
+}
+
+static int
+is_upper_alpha(const unsigned char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < 'A' || s[i] > 'Z')
+			return 0;
+	return 1;
+}
+
+/* Name rules: countryName present once, PrintableString, two upper-case
+ * letters; commonName present; serialNumber PrintableString. */
+static void
+check_name(asn1_node n, const char *name, const char *what, clv_lint_result_t *res,
+    char country[3])
+{
+	char path[256], oid[64];
+	clv_buf_t v = { NULL, 0 };
+	int i, j, n_rdn = 0, n_c = 0, n_cn = 0;
+
+	country[0] = '\0';
+	snprintf(path, sizeof(path), "%s.rdnSequence", name);
+	if (asn1_number_of_elements(n, path, &n_rdn) != ASN1_SUCCESS)
+		n_rdn = 0;
+	for (i = 1; i <= n_rdn; i++) {
+		for (j = 1;; j++) {
+			snprintf(path, sizeof(path), "%s.rdnSequence.?%d.?%d.type", name, i, j);
+			if (clv_der_read_oid(n, path, oid, sizeof(oid)) != 0)
+				break;
+			snprintf(path, sizeof(path), "%s.rdnSequence.?%d.?%d.value", name, i, j);
+			if (clv_der_read(n, path, &v) != 0 || v.len < 2) {
+				finding(res, "name-value", "%s: attribute %s has no value", what, oid);
+				clv_buf_free(&v);
+				continue;
+			}
+			if (strcmp(oid, "2.5.4.6") == 0) {
+				n_c++;
+				if (v.data[0] != 0x13)
+					finding(res, "name-country-type",
+					    "%s: countryName must be PrintableString", what);
+				if (v.len != 4 || v.data[1] != 2 || !is_upper_alpha(v.data + 2, 2))
+					finding(res, "name-country-case",
+					    "%s: countryName must be two upper-case letters "
+					    "(ISO 3166-1 alpha-2)", what);
+				else
+					snprintf(country, 3, "%.2s", (const char *)v.data + 2);
+			} else if (strcmp(oid, "2.5.4.5") == 0) {
+				if (v.data[0] != 0x13)
+					finding(res, "name-serial-type",
+					    "%s: serialNumber must be PrintableString", what);
+			} else if (strcmp(oid, "2.5.4.3") == 0) {
+				n_cn++;
+			}
+			clv_buf_free(&v);
+		}
+	}
+	if (n_c != 1)
+		finding(res, "name-country", "%s: expected exactly one countryName, found %d",
+		    what, n_c);
+	if (n_cn < 1)
+		finding(res, "name-cn", "%s: commonName is missing", what);
+}
+
+typedef struct ext_view {
+	char oid[64];
+	int critical;
+	clv_buf_t value;
+} ext_view_t;
+
+static int
+read_exts(asn1_node n, const char *base, ext_view_t **out, size_t *count)
+{
+	char path[256], crit[8];
+	ext_view_t *v = NULL, *tmp;
+	size_t k = 0;
+	int i, len;
+
+	*out = NULL;
+	*count = 0;
+	for (i = 1;; i++) {
+		snprintf(path, sizeof(path), "%s.?%d.extnID", base, i);
+		if ((tmp = realloc(v, (k + 1) * sizeof(*v))) == NULL) {
+			free(v);
+			return CLV_E_NOMEM;
+		}
+		v = tmp;
+		memset(&v[k], 0, sizeof(v[k]));
+		if (clv_der_read_oid(n, path, v[k].oid, sizeof(v[k].oid)) != 0)
+			break;
+		snprintf(path, sizeof(path), "%s.?%d.critical", base, i);
+		len = sizeof(crit);
+		v[k].critical = asn1_read_value(n, path, crit, &len) == ASN1_SUCCESS &&
+		    strcmp(crit, "TRUE") == 0;
+		snprintf(path, sizeof(path), "%s.?%d.extnValue", base, i);
+		if (clv_der_read(n, path, &v[k].value) != 0)
+			break;
+		k++;
+	}
+	*out = v;
+	*count = k;
+	return 0;
+}
+
+static void
+free_exts(ext_view_t *v, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		clv_buf_free(&v[i].value);
+	free(v);
+}
+
+static const ext_view_t *
+find_ext(const ext_view_t *v, size_t count, const char *oid)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strcmp(v[i].oid, oid) == 0)
+			return &v[i];
+	return NULL;
+}
+
+static void
+check_duplicates(const ext_view_t *v, size_t count, clv_lint_result_t *res)
+{
+	size_t i, j;
+
+	for (i = 0; i < count; i++)
+		for (j = i + 1; j < count; j++)
+			if (strcmp(v[i].oid, v[j].oid) == 0)
+				finding(res, "ext-duplicate", "extension %s appears twice", v[i].oid);
+}
+
+static void
+check_present(const ext_view_t *e, const char *code, const char *name, int want_critical,
+    clv_lint_result_t *res)
+{
+	char c[64];
+
+	if (e == NULL) {
+		snprintf(c, sizeof(c), "%s-missing", code);
+		finding(res, c, "%s extension is missing (mandatory for a CSCA)", name);
+		return;
+	}
+	if (e->critical != want_critical) {
+		snprintf(c, sizeof(c), "%s-criticality", code);
+		finding(res, c, "%s must be %s", name, want_critical ? "critical" : "non-critical");
+	}
+}
+
+/* Decodes an extension value as type; NULL on failure (with a finding). */
+static asn1_node
+decode_ext(const ext_view_t *e, const char *type, const char *code, clv_lint_result_t *res)
+{
+	asn1_node n = NULL;
+
+	if (clv_der_decode(type, e->value.data, e->value.len, &n, type, NULL) != 0) {
+		finding(res, code, "%s extension does not decode as %s", e->oid, type);
+		return NULL;
+	}
+	return n;
+}
+
+static void
+check_alt_name(const ext_view_t *e, const char *name, clv_lint_result_t *res)
+{
+	asn1_node n;
+	char choice[32], oid[64], path[128];
+	clv_buf_t v = { NULL, 0 };
+	int len = sizeof(choice), found_l = 0, i;
+
+	if (e == NULL || (n = decode_ext(e, "GeneralNames", "altname-decode", res)) == NULL)
+		return;
+	if (asn1_read_value(n, "?1", choice, &len) != ASN1_SUCCESS ||
+	    strcmp(choice, "directoryName") != 0) {
+		finding(res, "altname-dirname", "%s must hold a directoryName", name);
+		clv_der_free(&n);
+		return;
+	}
+	for (i = 1; i < 8; i++) {
+		snprintf(path, sizeof(path), "?1.directoryName.?%d.?1.type", i);
+		if (clv_der_read_oid(n, path, oid, sizeof(oid)) != 0)
+			break;
+		if (strcmp(oid, "2.5.4.7") != 0)
+			continue;
+		snprintf(path, sizeof(path), "?1.directoryName.?%d.?1.value", i);
+		if (clv_der_read(n, path, &v) == 0 && v.len >= 3 && v.len <= 5 &&
+		    is_upper_alpha(v.data + 2, v.len - 2))
+			found_l = 1;
+		clv_buf_free(&v);
+	}
+	if (!found_l)
+		finding(res, "altname-locality",
+		    "%s directoryName must carry localityName = the ICAO country code "
+		    "(upper case, Doc 9303-12 7.1.1.2)", name);
+	clv_der_free(&n);
+}
+
+static const char *const forbidden_csca_exts[][2] = {
+	{ "2.5.29.37", "extendedKeyUsage" },
+	{ "2.5.29.30", "nameConstraints" },
+	{ "2.5.29.33", "policyMappings" },
+	{ "2.5.29.36", "policyConstraints" },
+	{ "2.5.29.46", "freshestCRL" },
+	{ "2.5.29.9", "subjectDirectoryAttributes" },
+	{ "2.16.840.1.113730.1.1", "netscapeCertType" },
+	{ "2.23.136.1.1.6.2", "documentTypeList" },
+};
+
+static const char *const known_exts[] = {
+	"2.5.29.14", "2.5.29.15", "2.5.29.16", "2.5.29.17", "2.5.29.18", "2.5.29.19",
+	"2.5.29.31", "2.5.29.32", "2.5.29.35", "2.23.136.1.1.6.1",
+	"1.3.6.1.5.5.7.1.1", "1.3.6.1.5.5.7.1.11",
+};
+
+int
+clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    clv_lint_result_t *res)
+{
+	asn1_node n = NULL, x = NULL;
+	clv_buf_t b = { NULL, 0 }, b2 = { NULL, 0 };
+	ext_view_t *exts = NULL;
+	size_t n_exts = 0, i, k;
+	clv_pubkey_t *key = NULL;
+	clv_sigalg_t alg;
+	char c1[3], c2[3], buf[16];
+	long version = 0;
+	time_t nb = 0, na = 0, lim;
+	int r = CLV_E_INTERNAL, bits, l;
+	const ext_view_t *e;
+
+	if (tbs == NULL || t == NULL || res == NULL)
+		return CLV_E_INVALID_ARG;
+	memset(res, 0, sizeof(*res));
+	if ((r = clv_der_decode("TBSCertificate", tbs, len, &n, "TBSCertificate", NULL)) != 0)
+		goto out;
+
+	/* Table 5: body */
+	if (clv_der_read_int(n, "version", &version) != 0 || version != 2)
+		finding(res, "version", "version must be v3");
+	if (clv_der_read(n, "serialNumber", &b) != 0 || b.len == 0) {
+		finding(res, "serial-missing", "serialNumber is missing");
+	} else {
+		if (b.data[0] & 0x80)
+			finding(res, "serial-negative", "serialNumber must be positive");
+		if (b.len > 20)
+			finding(res, "serial-length", "serialNumber is %zu octets, at most 20", b.len);
+		if (b.len > 1 && b.data[0] == 0 && !(b.data[1] & 0x80))
+			finding(res, "serial-encoding", "serialNumber is not minimally encoded");
+		for (i = 0; i < b.len && b.data[i] == 0; i++)
+			;
+		if (i == b.len)
+			finding(res, "serial-zero", "serialNumber must not be zero");
+	}
+	clv_buf_free(&b);
+	if (clv_der_read_der(n, "signature", &b) != 0 ||
+	    clv_sigalg_decode(b.data, b.len, &alg, NULL) != 0) {
+		finding(res, "sigalg", "signature algorithm is not understood");
+	} else {
+		if (alg.hash != CLV_HASH_SHA224 && alg.hash != CLV_HASH_SHA256 &&
+		    alg.hash != CLV_HASH_SHA384 && alg.hash != CLV_HASH_SHA512)
+			finding(res, "sigalg-hash", "hash %s not permitted (SHA-224/256/384/512 only)",
+			    clv_hash_name(alg.hash));
+		if (alg.hash != t->hash)
+			finding(res, "sigalg-template", "hash %s differs from the template's %s",
+			    clv_hash_name(alg.hash), clv_hash_name(t->hash));
+	}
+	clv_buf_free(&b);
+	check_name(n, "issuer", "issuer", res, c1);
+	check_name(n, "subject", "subject", res, c2);
+	if (c1[0] && c2[0] && strcmp(c1, c2) != 0)
+		finding(res, "name-country-match", "issuer country %s differs from subject country %s",
+		    c1, c2);
+	if (clv_der_read_der(n, "issuer", &b) != 0 || clv_der_read_der(n, "subject", &b2) != 0 ||
+	    b.len != b2.len || memcmp(b.data, b2.data, b.len) != 0)
+		finding(res, "self-signed-name", "a CSCA root certificate has issuer = subject");
+	clv_buf_free(&b);
+	clv_buf_free(&b2);
+
+	check_time(n, "validity.notBefore", "notBefore", res, &nb);
+	check_time(n, "validity.notAfter", "notAfter", res, &na);
+	if (nb && na && na <= nb)
+		finding(res, "validity-order", "notAfter must be after notBefore");
+	if (nb && na) {
+		lim = clv_duration_add(nb, &t->validity_max);
+		if (na > lim)
+			finding(res, "validity-limit",
+			    "validity %.1f days exceeds the template's limit validity.max (%dy%dm%dd)",
+			    (double)(na - nb) / DAY, t->validity_max.years, t->validity_max.months,
+			    t->validity_max.days);
+	}
+	l = sizeof(buf);
+	if (asn1_read_value(n, "issuerUniqueID", buf, &l) != ASN1_ELEMENT_NOT_FOUND &&
+	    asn1_read_value(n, "issuerUniqueID", buf, &l) != ASN1_VALUE_NOT_FOUND)
+		finding(res, "unique-id", "issuerUniqueID must not be used");
+	l = sizeof(buf);
+	if (asn1_read_value(n, "subjectUniqueID", buf, &l) != ASN1_ELEMENT_NOT_FOUND &&
+	    asn1_read_value(n, "subjectUniqueID", buf, &l) != ASN1_VALUE_NOT_FOUND)
+		finding(res, "unique-id", "subjectUniqueID must not be used");
+
+	/* the key */
+	if (clv_der_read_der(n, "subjectPublicKeyInfo", &b) != 0 ||
+	    clv_pubkey_from_spki(b.data, b.len, &key, NULL) != 0) {
+		finding(res, "spki", "subjectPublicKeyInfo cannot be read");
+	} else if (key->type != t->key.type) {
+		finding(res, "spki-type", "key type differs from the template");
+	} else if (key->type == CLV_KEY_EC) {
+		if (key->curve != t->key.curve)
+			finding(res, "spki-curve", "curve differs from the template's %s",
+			    clv_curve_by_id(t->key.curve) ? clv_curve_by_id(t->key.curve)->name : "?");
+		if (t->explicit_params && !key->explicit_params)
+			finding(res, "spki-explicit",
+			    "EC parameters must be explicit ECParameters (Doc 9303-12 4.1.6.3)");
+		if (!t->explicit_params && key->explicit_params)
+			finding(res, "spki-named", "template asks for a named curve");
+		if (key->explicit_params && key->h.len == 0)
+			finding(res, "spki-cofactor", "explicit EC parameters must include the cofactor");
+		if (key->ec_point.len == 0 || key->ec_point.data[0] != 0x04)
+			finding(res, "spki-point", "EC point must be uncompressed");
+	} else if (key->type == CLV_KEY_RSA) {
+		if (key->rsa_n.len * 8 < t->key.rsa_bits)
+			finding(res, "spki-rsa-size", "RSA modulus is %zu bits, template asks %u",
+			    key->rsa_n.len * 8, t->key.rsa_bits);
+	}
+	clv_buf_free(&b);
+
+	/* Table 6: extensions */
+	if ((r = read_exts(n, "extensions", &exts, &n_exts)) != 0)
+		goto out;
+	check_duplicates(exts, n_exts, res);
+
+	e = find_ext(exts, n_exts, "2.5.29.15");
+	check_present(e, "ku", "keyUsage", 1, res);
+	if (e != NULL && (x = decode_ext(e, "KeyUsage", "ku-decode", res)) != NULL) {
+		unsigned ku = 0;
+		if (clv_der_read_bits(x, "", &b, &bits) == 0) {
+			for (i = 0; i < (size_t)bits && i < 9; i++)
+				if (b.data[i / 8] & (0x80 >> (i % 8)))
+					ku |= 1u << i;
+			if (bits > 0 && !(b.data[(bits - 1) / 8] & (0x80 >> ((bits - 1) % 8))))
+				finding(res, "ku-encoding", "keyUsage has trailing zero bits (not DER)");
+		}
+		clv_buf_free(&b);
+		if (ku != (CLV_KU_KEY_CERT_SIGN | CLV_KU_CRL_SIGN))
+			finding(res, "ku-bits", "keyUsage must be exactly keyCertSign and cRLSign");
+		clv_der_free(&x);
+	}
+
+	e = find_ext(exts, n_exts, "2.5.29.19");
+	check_present(e, "bc", "basicConstraints", 1, res);
+	if (e != NULL && (x = decode_ext(e, "BasicConstraints", "bc-decode", res)) != NULL) {
+		long pl = -1;
+		l = sizeof(buf);
+		if (asn1_read_value(x, "cA", buf, &l) != ASN1_SUCCESS || strcmp(buf, "TRUE") != 0)
+			finding(res, "bc-ca", "basicConstraints cA must be TRUE");
+		if (clv_der_read_int(x, "pathLenConstraint", &pl) != 0 || pl != 0)
+			finding(res, "bc-pathlen", "basicConstraints pathLenConstraint must be 0");
+		clv_der_free(&x);
+	}
+
+	e = find_ext(exts, n_exts, "2.5.29.14");
+	check_present(e, "ski", "subjectKeyIdentifier", 0, res);
+	if (e != NULL && key != NULL && (x = decode_ext(e, "SubjectKeyIdentifier", "ski-decode",
+	    res)) != NULL) {
+		unsigned char kid[20];
+		if (clv_der_read(x, "", &b) != 0 || clv_pubkey_key_id(key, kid) != 0 ||
+		    b.len != 20 || memcmp(b.data, kid, 20) != 0)
+			finding(res, "ski-value", "subjectKeyIdentifier is not the key's SHA-1 key id");
+		clv_buf_free(&b);
+		clv_der_free(&x);
+	}
+
+	if ((e = find_ext(exts, n_exts, "2.5.29.35")) != NULL) {
+		const ext_view_t *s = find_ext(exts, n_exts, "2.5.29.14");
+		check_present(e, "aki", "authorityKeyIdentifier", 0, res);
+		if ((x = decode_ext(e, "AuthorityKeyIdentifier", "aki-decode", res)) != NULL) {
+			asn1_node sx = s ? decode_ext(s, "SubjectKeyIdentifier", "ski-decode", res) : NULL;
+			if (clv_der_read(x, "keyIdentifier", &b) != 0 || sx == NULL ||
+			    clv_der_read(sx, "", &b2) != 0 || b.len != b2.len ||
+			    memcmp(b.data, b2.data, b.len) != 0)
+				finding(res, "aki-value",
+				    "a self-signed CSCA's authorityKeyIdentifier must equal its SKI");
+			clv_buf_free(&b);
+			clv_buf_free(&b2);
+			clv_der_free(&sx);
+			clv_der_free(&x);
+		}
+	}
+
+	e = find_ext(exts, n_exts, "2.5.29.16");
+	check_present(e, "pkup", "privateKeyUsagePeriod", 0, res);
+	if (e != NULL && (x = decode_ext(e, "PrivateKeyUsagePeriod", "pkup-decode", res)) != NULL) {
+		time_t pb = 0, pa = 0;
+		if (clv_der_read_gentime(x, "notBefore", &pb) != 0 ||
+		    clv_der_read_gentime(x, "notAfter", &pa) != 0)
+			finding(res, "pkup-fields", "privateKeyUsagePeriod needs notBefore and notAfter");
+		else if (pa <= pb || (nb && pb < nb) || (na && pa > na))
+			finding(res, "pkup-range",
+			    "privateKeyUsagePeriod must lie within the certificate validity");
+		clv_der_free(&x);
+	}
+
+	e = find_ext(exts, n_exts, "2.5.29.17");
+	check_present(e, "san", "subjectAltName", 0, res);
+	check_alt_name(e, "subjectAltName", res);
+	e = find_ext(exts, n_exts, "2.5.29.18");
+	check_present(e, "ian", "issuerAltName", 0, res);
+	check_alt_name(e, "issuerAltName", res);
+	e = find_ext(exts, n_exts, "2.5.29.31");
+	check_present(e, "crldp", "cRLDistributionPoints", 0, res);
+	if (e != NULL && (x = decode_ext(e, "CRLDistributionPoints", "crldp-decode", res)) != NULL)
+		clv_der_free(&x);
+
+	for (i = 0; i < n_exts; i++) {
+		for (k = 0; k < sizeof(forbidden_csca_exts) / sizeof(forbidden_csca_exts[0]); k++)
+			if (strcmp(exts[i].oid, forbidden_csca_exts[k][0]) == 0)
+				finding(res, "ext-forbidden", "%s must not appear in a CSCA certificate",
+				    forbidden_csca_exts[k][1]);
+		for (k = 0; k < sizeof(known_exts) / sizeof(known_exts[0]); k++)
+			if (strcmp(exts[i].oid, known_exts[k]) == 0)
+				break;
+		if (k == sizeof(known_exts) / sizeof(known_exts[0]) && exts[i].critical)
+			finding(res, "ext-unknown-critical", "unknown critical extension %s",
+			    exts[i].oid);
+	}
+	r = res->n == 0 ? 0 : CLV_E_LINT;
+out:
+	free_exts(exts, n_exts);
+	clv_pubkey_free(key);
+	clv_buf_free(&b);
+	clv_buf_free(&b2);
+	clv_der_free(&x);
+	clv_der_free(&n);
+	return r;
+}
+
+int
+clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max_interval,
+    clv_lint_result_t *res)
+{
+	asn1_node n = NULL, x = NULL;
+	clv_buf_t b = { NULL, 0 };
+	ext_view_t *exts = NULL;
+	size_t n_exts = 0;
+	clv_sigalg_t alg;
+	clv_duration_t ninety = { 0, 0, 90 };
+	char c[3], buf[16];
+	long version = 0;
+	time_t tu = 0, nu = 0;
+	int r = CLV_E_INTERNAL, l;
+	const ext_view_t *e;
+
+	if (tbs == NULL || res == NULL)
+		return CLV_E_INVALID_ARG;
+	memset(res, 0, sizeof(*res));
+	if (max_interval == NULL)
+		max_interval = &ninety;
+	if ((r = clv_der_decode("TBSCertList", tbs, len, &n, "TBSCertList", NULL)) != 0)
+		goto out;
+	if (clv_der_read_int(n, "version", &version) != 0 || version != 1)
+		finding(res, "crl-version", "CRL version must be v2");
+	if (clv_der_read_der(n, "signature", &b) != 0 ||
+	    clv_sigalg_decode(b.data, b.len, &alg, NULL) != 0)
+		finding(res, "sigalg", "signature algorithm is not understood");
+	else if (alg.hash == CLV_HASH_SHA1)
+		finding(res, "sigalg-hash", "SHA-1 is not permitted");
+	clv_buf_free(&b);
+	check_name(n, "issuer", "issuer", res, c);
+	check_time(n, "thisUpdate", "thisUpdate", res, &tu);
+	l = sizeof(buf);
+	if (asn1_read_value(n, "nextUpdate", buf, &l) == ASN1_ELEMENT_NOT_FOUND ||
+	    asn1_read_value(n, "nextUpdate", buf, &l) == ASN1_VALUE_NOT_FOUND) {
+		finding(res, "crl-next-update", "nextUpdate is mandatory for a CSCA CRL");
+	} else {
+		check_time(n, "nextUpdate", "nextUpdate", res, &nu);
+		if (tu && nu && nu <= tu)
+			finding(res, "crl-next-update-order", "nextUpdate must be after thisUpdate");
+		if (tu && nu && nu > clv_duration_add(tu, max_interval))
+			finding(res, "crl-next-update-limit",
+			    "nextUpdate is %.1f days after thisUpdate; at most %dy%dm%dd "
+			    "(Doc 9303-12: a CRL at least every 90 days)",
+			    (double)(nu - tu) / DAY, max_interval->years, max_interval->months,
+			    max_interval->days);
+	}
+	{
+		int count = 0;
+		if (asn1_number_of_elements(n, "revokedCertificates", &count) == ASN1_SUCCESS &&
+		    count == 0) {
+			/* present but empty is not DER-minimal practice for a CSCA CRL */
+			l = sizeof(buf);
+			if (asn1_read_value(n, "revokedCertificates", buf, &l) == ASN1_SUCCESS)
+				finding(res, "crl-empty-revoked",
+				    "revokedCertificates must be omitted when empty");
+		}
+		if (count > 0) {
+			int i;
+			char p[128];
+			for (i = 1; i <= count; i++) {
+				snprintf(p, sizeof(p), "revokedCertificates.?%d.crlEntryExtensions", i);
+				l = sizeof(buf);
+				if (asn1_read_value(n, p, buf, &l) != ASN1_ELEMENT_NOT_FOUND &&
+				    asn1_read_value(n, p, buf, &l) != ASN1_VALUE_NOT_FOUND)
+					finding(res, "crl-entry-ext",
+					    "CRL entry extensions must not be used (entry %d)", i);
+			}
+		}
+	}
+	if ((r = read_exts(n, "crlExtensions", &exts, &n_exts)) != 0)
+		goto out;
+	check_duplicates(exts, n_exts, res);
+	e = find_ext(exts, n_exts, "2.5.29.35");
+	if (e == NULL)
+		finding(res, "crl-aki-missing", "authorityKeyIdentifier is mandatory");
+	else if (e->critical)
+		finding(res, "crl-aki-criticality", "authorityKeyIdentifier must be non-critical");
+	e = find_ext(exts, n_exts, "2.5.29.20");
+	if (e == NULL) {
+		finding(res, "crl-number-missing", "cRLNumber is mandatory");
+	} else {
+		if (e->critical)
+			finding(res, "crl-number-criticality", "cRLNumber must be non-critical");
+		if ((x = decode_ext(e, "CRLNumber", "crl-number-decode", res)) != NULL) {
+			if (clv_der_read(x, "", &b) != 0 || b.len == 0 || b.len > 20 ||
+			    (b.data[0] & 0x80))
+				finding(res, "crl-number-value",
+				    "cRLNumber must be non-negative and at most 20 octets");
+			clv_buf_free(&b);
+			clv_der_free(&x);
+		}
+	}
+	if (find_ext(exts, n_exts, "2.5.29.27") != NULL)
+		finding(res, "crl-delta", "delta CRLs are not used for CSCA CRLs");
+	if (find_ext(exts, n_exts, "2.5.29.28") != NULL)
+		finding(res, "crl-idp", "issuingDistributionPoint must not be used");
+	if (find_ext(exts, n_exts, "2.5.29.46") != NULL)
+		finding(res, "crl-freshest", "freshestCRL must not be used");
+	r = res->n == 0 ? 0 : CLV_E_LINT;
+out:
+	free_exts(exts, n_exts);
+	clv_buf_free(&b);
+	clv_der_free(&x);
+	clv_der_free(&n);
+	return r;
+}

@@ -1,3 +1,39 @@
+/*
+ * Profile lints: the to-be-signed object is decoded afresh from its DER and
+ * checked against Doc 9303-12 and the template before anything is signed.
+ * Every violation is reported, each with a stable code and a sentence.
+ */
 #ifndef CLV_LINT_H
 #define CLV_LINT_H
+
+#include "clv.h"
+#include "template.h"
+
+#define CLV_LINT_MAX 48
+
+typedef struct clv_lint_finding {
+	char code[48];              /* "ku-missing", "bc-pathlen", ... */
+	char msg[256];
+} clv_lint_finding_t;
+
+typedef struct clv_lint_result {
+	clv_lint_finding_t f[CLV_LINT_MAX];
+	size_t n;
+} clv_lint_result_t;
+
+/*
+ * CSCA self-signed certificate (Doc 9303-12 Tables 5 and 6, template limits).
+ * Returns 0 when clean, CLV_E_LINT with res filled when not, or another error
+ * when the TBS cannot be decoded at all.
+ */
+int clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    clv_lint_result_t *res);
+
+/* CSCA CRL (Doc 9303-12 Tables 9 and 10; nextUpdate within 90 days). */
+int clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max_interval,
+    clv_lint_result_t *res);
+
+/* All findings on one line each, "code: message". */
+void clv_lint_format(const clv_lint_result_t *res, char *out, size_t outlen);
+
 #endif
