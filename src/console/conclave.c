@@ -1,2 +1,285 @@
+/*
+ * conclave: the offline ceremony console.
+ *
+ *   conclave run [--rehearsal] --answers FILE --out DIR [--store FILE]
+ *                [--token SPEC] [--module PATH] [--templates DIR] SCRIPT
+ *   conclave audit verify --store FILE
+ *   conclave audit show --store FILE
+ *   conclave show FILE
+ *
+ * PINs never come on the command line: production logins read them from the
+ * file the answers name (quorum login replaces that in a later release).
+ */
 #include "config.h"
-int main(void) { return 1; }
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "console.h"
+#include "engine.h"
+#include "store.h"
+#include "util.h"
+#include "x509.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: conclave run [--rehearsal] --answers FILE --out DIR [--store FILE]\n"
+	    "                    [--token SPEC] [--module PATH] [--templates DIR] SCRIPT\n"
+	    "       conclave audit verify --store FILE\n"
+	    "       conclave audit show --store FILE\n"
+	    "       conclave show FILE\n"
+	    "       conclave version\n"
+	    "See conclave(1).\n");
+}
+
+static time_t pinned_time;
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "rehearsal", no_argument, NULL, 'r' },
+		{ "answers", required_argument, NULL, 'a' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "store", required_argument, NULL, 's' },
+		{ "token", required_argument, NULL, 't' },
+		{ "module", required_argument, NULL, 'm' },
+		{ "templates", required_argument, NULL, 'T' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	clv_engine_opts_t opts;
+	clv_engine_ui_t ui;
+	clv_clock_t clock;
+	clv_diag_t diag;
+	batch_t b;
+	const char *answers = NULL, *fake;
+	int c, r, quiet = 0;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&diag, 0, sizeof(diag));
+	opts.templates_dir = CLV_DATADIR "/templates";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ra:o:s:t:m:T:q", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': opts.rehearsal = 1; break;
+		case 'a': answers = optarg; break;
+		case 'o': opts.out_dir = optarg; break;
+		case 's': opts.store_path = optarg; break;
+		case 't': opts.token_spec = optarg; break;
+		case 'm': opts.module_path = optarg; break;
+		case 'T': opts.templates_dir = optarg; break;
+		case 'q': quiet = 1; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1 || answers == NULL || opts.out_dir == NULL) {
+		fprintf(stderr, "conclave run: expected --answers FILE, --out DIR and one SCRIPT\n");
+		usage(stderr);
+		return 2;
+	}
+	if (opts.rehearsal && (opts.token_spec != NULL || opts.module_path != NULL)) {
+		fprintf(stderr, "conclave run: --rehearsal makes its own throwaway SoftHSM token; "
+		    "--token and --module are for production ceremonies\n");
+		return 2;
+	}
+	opts.script_path = argv[optind];
+	/* Tests pin the clock; only ever for rehearsals, which nobody can mistake
+	 * for production. */
+	if ((fake = getenv("CONCLAVE_REHEARSAL_TIME")) != NULL) {
+		if (!opts.rehearsal) {
+			fprintf(stderr, "conclave run: CONCLAVE_REHEARSAL_TIME is honoured only "
+			    "with --rehearsal\n");
+			return 2;
+		}
+		if (clv_time_parse(fake, &pinned_time) != 0) {
+			fprintf(stderr, "conclave run: CONCLAVE_REHEARSAL_TIME '%s': expected "
+			    "YYYY-MM-DDTHH:MM:SSZ\n", fake);
+			return 2;
+		}
+		clv_clock_fixed(&clock, &pinned_time);
+		opts.clock = &clock;
+	}
+	if ((r = batch_load(&b, answers, &diag)) != 0) {
+		fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
+		return 1;
+	}
+	b.quiet = quiet;
+	if ((r = batch_check(&b, opts.script_path, &diag)) != 0) {
+		fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
+		batch_free(&b);
+		return 1;
+	}
+	batch_ui(&ui);
+	r = clv_engine_run(&opts, &ui, &b, &diag);
+	batch_free(&b);
+	if (r != 0) {
+		fprintf(stderr, "conclave: ceremony stopped: %s\n",
+		    diag.msg[0] ? diag.msg : clv_strerror(r));
+		return 1;
+	}
+	printf("%sceremony complete; outputs in %s\n", opts.rehearsal ? "REHEARSAL " : "",
+	    opts.out_dir);
+	return 0;
+}
+
+static int
+cmd_audit(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *store_path = NULL, *what;
+	clv_store_t *s = NULL;
+	clv_diag_t diag;
+	int64_t count = 0, bad = 0, seq = 0;
+	unsigned char head[32];
+	char hex[65];
+	int c, r;
+
+	memset(&diag, 0, sizeof(diag));
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	what = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
+		if (c == 's')
+			store_path = optarg;
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (store_path == NULL || optind != argc ||
+	    (strcmp(what, "verify") != 0 && strcmp(what, "show") != 0)) {
+		usage(stderr);
+		return 2;
+	}
+	if ((r = clv_store_open(store_path, 0, &s, &diag)) != 0) {
+		fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
+		return 1;
+	}
+	if (strcmp(what, "show") == 0) {
+		r = clv_audit_dump(s, stdout);
+		clv_store_close(s);
+		return r == 0 ? 0 : 1;
+	}
+	r = clv_audit_verify(s, &count, &bad, &diag);
+	if (r == 0 && clv_audit_head(s, &seq, head) == 0) {
+		clv_hex(head, 32, hex);
+		printf("audit trail of %s: %lld records, chain intact\nhead: record %lld, "
+		    "SHA-256 %s\n", store_path, (long long)count, (long long)seq, hex);
+	} else if (r == CLV_E_AUDIT_CHAIN) {
+		printf("audit trail of %s: BROKEN at record %lld\n%s\n", store_path,
+		    (long long)bad, diag.msg);
+	} else {
+		fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
+	}
+	clv_store_close(s);
+	return r == 0 ? 0 : 1;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	clv_buf_t raw = { NULL, 0 }, der = { NULL, 0 };
+	clv_cert_t *cert = NULL;
+	clv_crl_t *crl = NULL;
+	clv_diag_t diag, d2;
+	char nb[21], na[21], alg[64], key[64], hex[128];
+	unsigned char sha[32];
+	int r;
+
+	memset(&diag, 0, sizeof(diag));
+	memset(&d2, 0, sizeof(d2));
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if ((r = clv_file_read(argv[1], 16 << 20, &raw, &diag)) != 0) {
+		fprintf(stderr, "conclave: %s\n", diag.msg);
+		return 1;
+	}
+	if (clv_pem_or_der(raw.data, raw.len, "CERTIFICATE", &der) != 0 &&
+	    clv_pem_or_der(raw.data, raw.len, "X509 CRL", &der) != 0) {
+		fprintf(stderr, "conclave: %s: neither DER nor PEM (CERTIFICATE, X509 CRL)\n",
+		    argv[1]);
+		clv_buf_free(&raw);
+		return 1;
+	}
+	clv_sha256(der.data, der.len, sha);
+	clv_hex_colon(sha, 32, hex);
+	if (clv_cert_parse(der.data, der.len, &cert, &diag) == 0) {
+		clv_time_format(cert->not_before, nb);
+		clv_time_format(cert->not_after, na);
+		clv_sigalg_describe(&cert->sigalg, alg, sizeof(alg));
+		if (cert->pubkey)
+			clv_pubkey_describe(cert->pubkey, key, sizeof(key));
+		else
+			snprintf(key, sizeof(key), "unsupported");
+		printf("certificate %s\n  subject: %s\n  issuer:  %s\n  valid:   %s to %s\n"
+		    "  key:     %s%s\n  signature: %s\n  link certificate: %s\n  SHA-256: %s\n",
+		    argv[1], cert->subject, cert->issuer, nb, na, key,
+		    cert->pubkey && cert->pubkey->explicit_params ? " (explicit parameters)" : "",
+		    cert->sigalg_known ? alg : "unknown",
+		    clv_cert_is_link(cert) ? "yes" : "no", hex);
+		if (clv_cert_is_self_signed(cert) && cert->pubkey != NULL)
+			printf("  self-signature: %s\n", clv_cert_verify(cert, cert->pubkey) == 0 ?
+			    "verified" : "DOES NOT VERIFY");
+		r = 0;
+	} else if (clv_crl_parse(der.data, der.len, &crl, &d2) == 0) {
+		clv_time_format(crl->this_update, nb);
+		clv_time_format(crl->next_update, na);
+		printf("CRL %s\n  issuer: %s\n  thisUpdate: %s\n  nextUpdate: %s\n"
+		    "  revoked: %zu\n  SHA-256: %s\n", argv[1], crl->issuer, nb,
+		    crl->next_update ? na : "absent", crl->n_revoked, hex);
+		r = 0;
+	} else {
+		fprintf(stderr, "conclave: %s: not a certificate (%s) nor a CRL (%s)\n", argv[1],
+		    diag.msg, d2.msg);
+		r = 1;
+	}
+	clv_cert_free(cert);
+	clv_crl_free(crl);
+	clv_buf_free(&raw);
+	clv_buf_free(&der);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (clv_harden_process() != 0)
+		fprintf(stderr, "conclave: warning: cannot disable core dumps\n");
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return cmd_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("conclave %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "conclave: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,3 +1,22 @@
+/* conclave: the ceremony console program (internal declarations). */
 #ifndef CONSOLE_H
 #define CONSOLE_H
+
+#include "clv.h"
+#include "engine.h"
+
+/* The batch front-end: answers come from a file, progress goes to stdout. */
+typedef struct batch {
+	struct clv_conf *answers;
+	char answers_dir[512];
+	int quiet;
+} batch_t;
+
+int batch_load(batch_t *b, const char *answers_path, clv_diag_t *diag);
+/* Every answer must be one the script can ask for: roles it declares, keys
+ * it generates, [login] pin_file.  A typo is an error before anything runs. */
+int batch_check(batch_t *b, const char *script_path, clv_diag_t *diag);
+void batch_free(batch_t *b);
+void batch_ui(clv_engine_ui_t *ui);
+
 #endif
