@@ -38,6 +38,8 @@ batch_load(batch_t *b, const char *path, clv_diag_t *diag)
 		return r;
 	for (i = 0; i < b->answers->n_sections; i++) {
 		const clv_conf_section_t *s = &b->answers->sections[i];
+		if (s->name[0] == '\0' && s->n_entries == 0)
+			continue;
 		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			if (strcmp(s->name, known[k]) == 0)
 				break;

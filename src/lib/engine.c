@@ -151,9 +151,14 @@ load_template(engine_t *e, const char *name, clv_template_t *t, clv_diag_t *diag
 	if (name[0] == '/') {
 		snprintf(path, sizeof(path), "%s", name);
 	} else {
+		/* beside the script, in ../templates (the source tree's layout),
+		 * then in the installed templates directory */
 		snprintf(path, sizeof(path), "%s/%s", e->script->dir, name);
-		if (!clv_file_exists(path) && e->o->templates_dir != NULL)
-			snprintf(path, sizeof(path), "%s/%s", e->o->templates_dir, name);
+		if (!clv_file_exists(path)) {
+			snprintf(path, sizeof(path), "%s/../templates/%s", e->script->dir, name);
+			if (!clv_file_exists(path) && e->o->templates_dir != NULL)
+				snprintf(path, sizeof(path), "%s/%s", e->o->templates_dir, name);
+		}
 	}
 	return clv_template_load(path, t, diag);
 }

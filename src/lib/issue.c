@@ -169,8 +169,8 @@ add_ext(asn1_node n, const char *path, const char *oid, int critical, const clv_
 	if ((r = clv_der_write_str(n, p, oid)) != 0)
 		return r;
 	snprintf(p, sizeof(p), "%s.?LAST.critical", path);
-	/* DEFAULT FALSE is never encoded */
-	if ((r = clv_der_write(n, p, critical ? "TRUE" : NULL, critical ? 1 : 0)) != 0)
+	/* libtasn1 leaves a value equal to its DEFAULT (FALSE) out of the DER */
+	if ((r = clv_der_write_str(n, p, critical ? "TRUE" : "FALSE")) != 0)
 		return r;
 	snprintf(p, sizeof(p), "%s.?LAST.extnValue", path);
 	return clv_der_write(n, p, value->data, (int)value->len);
@@ -208,7 +208,7 @@ encode_basic_constraints(int ca, int path_len, clv_buf_t *out)
 
 	if ((r = clv_der_new("BasicConstraints", &n)) != 0)
 		return r;
-	if ((r = clv_der_write(n, "cA", ca ? "TRUE" : NULL, ca ? 1 : 0)) != 0)
+	if ((r = clv_der_write_str(n, "cA", ca ? "TRUE" : "FALSE")) != 0)
 		goto out;
 	if (path_len >= 0) {
 		snprintf(num, sizeof(num), "%d", path_len);

@@ -77,6 +77,7 @@ check_time(asn1_node n, const char *name, const char *what, clv_lint_result_t *r
 		return;
 	}
 	val[len] = '\0';
+	len = (int)strlen(val);
 	gmtime_r(&t, &tm);
 	if (strcmp(choice, "utcTime") == 0) {
 		if (len != 13 || val[12] != 'Z')
