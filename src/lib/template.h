@@ -6,15 +6,23 @@
 #include "pubkey.h"
 #include "util.h"
 
-/* A calendar duration: "15y3m", "90d", "3y". */
+/* A calendar duration: "15y3m", "90d", "3y" (each part 0..99999, units in the
+ * order y, m, d, at least one part).  clv_duration_parse: CLV_E_FORMAT on
+ * bad syntax; a zero duration ("0d") parses. */
 typedef struct clv_duration {
 	int years, months, days;
 } clv_duration_t;
 
 int clv_duration_parse(const char *s, clv_duration_t *out);
-/* t + d in UTC calendar arithmetic; day overflow clamps to month end. */
+/* t + d in UTC calendar arithmetic: years and months first, the day clamped
+ * to the end of the month reached (Jan 31 + 1m = Feb 28/29), then days.
+ * (time_t)-1 if a field is outside 0..99999. */
 time_t clv_duration_add(time_t t, const clv_duration_t *d);
 int clv_duration_is_zero(const clv_duration_t *d);
+/* 1 if a ends after b for some start date (1y against 366d: yes), else 0.
+ * Durations in the same units compare field by field; mixed ones are tried
+ * on every start day of a four-year leap cycle. */
+int clv_duration_exceeds(const clv_duration_t *a, const clv_duration_t *b);
 
 #define CLV_TMPL_MAX_URIS 4
 #define CLV_TMPL_MAX_OIDS 4
@@ -62,7 +70,10 @@ typedef struct clv_template {
 	size_t n_policy;
 } clv_template_t;
 
-/* Loads and checks a template; errors name file, line and expected value. */
+/* Loads and checks a template; errors name file, line and expected value.
+ * Every syntax or consistency error is CLV_E_TEMPLATE (also those of the
+ * conf lexer); a missing file is CLV_E_FILE_NOT_FOUND.  *out is zeroed
+ * first and filled only on success. */
 int clv_template_load(const char *path, clv_template_t *out, clv_diag_t *diag);
 
 #endif
