@@ -117,6 +117,8 @@ typedef struct script_ctx {
 	const char *path;
 	clv_diag_t *diag;
 	clv_script_t *s;
+	int have_token;             /* a check-token step came before */
+	int logged_in;              /* a login step came before, no logout since */
 } script_ctx_t;
 
 static int
@@ -454,6 +456,42 @@ check_step_params(script_ctx_t *x, size_t n)
 	return 0;
 }
 
+/*
+ * The engine needs the token (check-token) before a login, and a login
+ * before anything that uses a key; finding that out in the middle of a
+ * ceremony would leave it half done, so the order is checked here.
+ */
+static int
+check_step_order(script_ctx_t *x, const clv_script_step_t *st)
+{
+	switch (st->action) {
+	case CLV_ACT_CHECK_TOKEN:
+		x->have_token = 1;
+		return 0;
+	case CLV_ACT_LOGIN:
+		if (!x->have_token)
+			return step_error(x, st, st->line, "login needs a check-token step "
+			    "before it");
+		if (x->logged_in)
+			return step_error(x, st, st->line, "already logged in by an "
+			    "earlier step; a logout step must come between two logins");
+		x->logged_in = 1;
+		return 0;
+	case CLV_ACT_GENERATE_KEY:
+	case CLV_ACT_ISSUE_SELF_SIGNED:
+	case CLV_ACT_ISSUE_CRL:
+	case CLV_ACT_LOGOUT:
+		if (!x->logged_in)
+			return step_error(x, st, st->line, "%s needs a login step before "
+			    "it (and no logout in between)", clv_action_name(st->action));
+		if (st->action == CLV_ACT_LOGOUT)
+			x->logged_in = 0;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static int
 load_step(script_ctx_t *x, clv_conf_section_t *sec)
 {
@@ -527,7 +565,8 @@ load_step(script_ctx_t *x, clv_conf_section_t *sec)
 		if (step_param(st, *req) == NULL)
 			return step_error(x, st, sec->line, "action '%s' needs parameter "
 			    "'%s'", spec->name, *req);
-	if ((r = check_step_params(x, s->n_steps)) != 0)
+	if ((r = check_step_params(x, s->n_steps)) != 0 ||
+	    (r = check_step_order(x, st)) != 0)
 		return r;
 	s->n_steps++;
 	return 0;
@@ -563,6 +602,7 @@ clv_script_load(const char *path, clv_script_t **out, clv_diag_t *diag)
 	if (out == NULL || path == NULL)
 		return CLV_E_INVALID_ARG;
 	*out = NULL;
+	memset(&x, 0, sizeof(x));
 	x.path = path;
 	x.diag = diag;
 	if (strlen(path) >= sizeof(s->path)) {

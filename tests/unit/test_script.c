@@ -13,14 +13,28 @@
 static char tmp_dir[64];
 static char tmp_path[128];
 
-/* Lines 1-6 of every generated script; steps start at line 7. */
-static const char prefix[] =
+/* The head of every generated script: ceremony, roles (lines 1-6) and the
+ * check-token and login steps keys need (lines 7-12); steps start at 13. */
+static const char head[] =
     "[ceremony]\n"                  /* 1 */
     "name = t\n"                    /* 2 */
     "title = T\n"                   /* 3 */
     "[roles]\n"                     /* 4 */
     "officer = 1\n"                 /* 5 */
     "witness = 1\n";                /* 6 */
+static const char prefix[] =
+    "[ceremony]\n"                  /* 1 */
+    "name = t\n"                    /* 2 */
+    "title = T\n"                   /* 3 */
+    "[roles]\n"                     /* 4 */
+    "officer = 1\n"                 /* 5 */
+    "witness = 1\n"                 /* 6 */
+    "[step prefix-check]\n"         /* 7 */
+    "action = check-token\n"        /* 8 */
+    "title = C\n"                   /* 9 */
+    "[step prefix-login]\n"         /* 10 */
+    "action = login\n"              /* 11 */
+    "title = L\n";                  /* 12 */
 
 /* A generate-key step of 5 lines generating key k. */
 #define GEN(id, key) \
@@ -44,12 +58,12 @@ data_path(const char *rel, char *buf, size_t len)
 }
 
 static void
-write_script(const char *head, const char *steps)
+write_script(const char *first, const char *steps)
 {
 	FILE *f = fopen(tmp_path, "w");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs(head, f);
+	fputs(first, f);
 	fputs(steps, f);
 	fclose(f);
 }
@@ -177,7 +191,7 @@ test_dir(void)
 	char cwd[PATH_MAX];
 	clv_script_t *s;
 
-	write_script(prefix, "[step a]\naction = login\ntitle = L\n");
+	write_script(head, "[step a]\naction = show-fingerprints\ntitle = F\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
 	CU_ASSERT_EQUAL_FATAL(chdir(tmp_dir), 0);
 	s = load_ok("t.ceremony");
@@ -216,7 +230,7 @@ test_actions(void)
 static void
 test_unknown_action(void)
 {
-	expect_steps_error("[step a]\naction = frobnicate\ntitle = x\n", 8,
+	expect_steps_error("[step a]\naction = frobnicate\ntitle = x\n", 14,
 	    "step 'a': unknown action 'frobnicate' (expected one of: check-token, login, "
 	    "generate-key, issue-self-signed, issue-crl, show-fingerprints, witness-ack, "
 	    "logout)");
@@ -227,35 +241,35 @@ test_unknown_parameter(void)
 {
 	char want[256];
 
-	snprintf(want, sizeof(want), "%s:11: step 'gen': unknown parameter 'curve' for "
+	snprintf(want, sizeof(want), "%s:17: step 'gen': unknown parameter 'curve' for "
 	    "action 'generate-key' (expected: key, template, label)", tmp_path);
 	expect_steps_error("[step gen]\naction = generate-key\ntitle = G\nkey = k\n"
-	    "curve = P-256\ntemplate = t.tmpl\n", 11, want);
-	expect_steps_error("[step a]\naction = login\ntitle = L\nkey = k\n", 10,
+	    "curve = P-256\ntemplate = t.tmpl\n", 17, want);
+	expect_steps_error("[step a]\naction = login\ntitle = L\nkey = k\n", 16,
 	    "unknown parameter 'key' for action 'login' (expected: none)");
 	expect_steps_error(GEN("gen", "k") "[step crl]\naction = issue-crl\ntitle = C\n"
-	    "validity = 1y\n", 15,
+	    "validity = 1y\n", 21,
 	    "(expected: key, cert, output, next_update)");
 }
 
 static void
 test_missing_parameter(void)
 {
-	expect_steps_error("[step gen]\naction = generate-key\ntitle = G\nkey = k\n", 7,
+	expect_steps_error("[step gen]\naction = generate-key\ntitle = G\nkey = k\n", 13,
 	    "step 'gen': action 'generate-key' needs parameter 'template'");
 	expect_steps_error(GEN("gen", "k") "[step cert]\naction = issue-self-signed\n"
-	    "title = S\nkey = k\ntemplate = t.tmpl\n", 12,
+	    "title = S\nkey = k\ntemplate = t.tmpl\n", 18,
 	    "action 'issue-self-signed' needs parameter 'output'");
-	expect_steps_error("[step a]\ntitle = L\n", 7, "step 'a': missing required key 'action'");
-	expect_steps_error("[step a]\naction = login\n", 7,
+	expect_steps_error("[step a]\ntitle = L\n", 13, "step 'a': missing required key 'action'");
+	expect_steps_error("[step a]\naction = login\n", 13,
 	    "step 'a': missing required key 'title'");
-	expect_steps_error("[step a]\naction = login\ntitle =\n", 9, "title");
+	expect_steps_error("[step a]\naction = login\ntitle =\n", 15, "title");
 }
 
 static void
 test_confirm_role(void)
 {
-	expect_steps_error("[step a]\naction = login\ntitle = L\nconfirm = auditor\n", 10,
+	expect_steps_error("[step a]\naction = login\ntitle = L\nconfirm = auditor\n", 16,
 	    "step 'a': confirm role 'auditor' is not declared in [roles]");
 }
 
@@ -264,38 +278,38 @@ test_duplicate_step(void)
 {
 	expect_steps_error("[step a]\naction = login\ntitle = L\n"
 	    "[step b]\naction = logout\ntitle = O\n"
-	    "[step a]\naction = logout\ntitle = O\n", 13, "first at line 7");
+	    "[step a]\naction = logout\ntitle = O\n", 19, "first at line 13");
 }
 
 static void
 test_references(void)
 {
 	/* key never generated */
-	expect_steps_error(SELF("cert", "k", "c"), 10,
+	expect_steps_error(SELF("cert", "k", "c"), 16,
 	    "step 'cert': key 'k' is not generated by an earlier generate-key step");
 	/* generated only later */
-	expect_steps_error(SELF("cert", "k", "c") GEN("gen", "k"), 10, "key 'k'");
+	expect_steps_error(SELF("cert", "k", "c") GEN("gen", "k"), 16, "key 'k'");
 	/* generated twice */
-	expect_steps_error(GEN("a", "k") GEN("b", "k"), 15,
-	    "step 'b': key 'k' is already generated by step 'a' (line 7)");
+	expect_steps_error(GEN("a", "k") GEN("b", "k"), 21,
+	    "step 'b': key 'k' is already generated by step 'a' (line 13)");
 	/* cert never issued */
 	expect_steps_error(GEN("gen", "k") "[step crl]\naction = issue-crl\ntitle = C\n"
-	    "key = k\ncert = c\noutput = crl\n", 16,
+	    "key = k\ncert = c\noutput = crl\n", 22,
 	    "step 'crl': cert 'c' is not the output of an earlier issue-self-signed step");
 	/* cert names a CRL, not a certificate */
 	expect_steps_error(GEN("gen", "k") SELF("cert", "k", "c")
 	    "[step crl]\naction = issue-crl\ntitle = C\nkey = k\ncert = c\noutput = crl\n"
 	    "[step crl2]\naction = issue-crl\ntitle = C\nkey = k\ncert = crl\noutput = crl2\n",
-	    28, "cert 'crl' is not the output");
+	    34, "cert 'crl' is not the output");
 	/* CRL signed with another key than the certificate's */
 	expect_steps_error(GEN("gen", "k") GEN("gen2", "k2") SELF("cert", "k", "c")
 	    "[step crl]\naction = issue-crl\ntitle = C\nkey = k2\ncert = c\noutput = crl\n",
-	    27, "cert 'c' is issued with key 'k'");
+	    33, "cert 'c' is issued with key 'k'");
 	/* the same output twice */
-	expect_steps_error(GEN("gen", "k") SELF("a", "k", "c") SELF("b", "k", "c"), 23,
-	    "output 'c' is already written by step 'a' (line 12)");
+	expect_steps_error(GEN("gen", "k") SELF("a", "k", "c") SELF("b", "k", "c"), 29,
+	    "output 'c' is already written by step 'a' (line 18)");
 	/* two keys with one HSM label */
-	expect_steps_error(GEN("a", "k") GEN("b", "k2") "label = k\n", 17,
+	expect_steps_error(GEN("a", "k") GEN("b", "k2") "label = k\n", 23,
 	    "label 'k' is already used by step 'a'");
 }
 
@@ -308,7 +322,7 @@ test_bad_output(void)
 
 	for (i = 0; bad[i] != NULL; i++) {
 		snprintf(steps, sizeof(steps), GEN("gen", "k") SELF("cert", "k", "%s"), bad[i]);
-		expect_steps_error(steps, 17, "output: expected a plain file name");
+		expect_steps_error(steps, 23, "output: expected a plain file name");
 	}
 	write_script(prefix, GEN("gen", "k") SELF("cert", "k", "ok-name_1.v2"));
 	clv_script_free(load_ok(tmp_path));
@@ -318,15 +332,36 @@ static void
 test_bad_values(void)
 {
 	expect_steps_error(GEN("gen", "k") SELF("cert", "k", "c") "validity = 15 years\n",
-	    18, "validity: expected a duration");
+	    24, "validity: expected a duration");
 	expect_steps_error(GEN("gen", "k") SELF("cert", "k", "c")
 	    "[step crl]\naction = issue-crl\ntitle = C\nkey = k\ncert = c\noutput = crl\n"
-	    "next_update = 91d\n", 24, "next_update: '91d' exceeds 90d");
+	    "next_update = 91d\n", 30, "next_update: '91d' exceeds 90d");
 	expect_steps_error("[step gen]\naction = generate-key\ntitle = G\nkey = ../k\n"
-	    "template = t\n", 10, "key: expected a key name");
-	expect_steps_error("[step w]\naction = witness-ack\ntitle = W\nrole = auditor\n", 10,
+	    "template = t\n", 16, "key: expected a key name");
+	expect_steps_error("[step w]\naction = witness-ack\ntitle = W\nrole = auditor\n", 16,
 	    "step 'w': role 'auditor' is not declared in [roles]");
-	expect_steps_error("[step Gen]\naction = login\ntitle = L\n", 7, "step id 'Gen'");
+	expect_steps_error("[step Gen]\naction = login\ntitle = L\n", 13, "step id 'Gen'");
+}
+
+static void
+test_step_order(void)
+{
+	write_script(head, GEN("gen", "k"));
+	expect_error_at(tmp_path, CLV_E_SCRIPT, 7,
+	    "step 'gen': generate-key needs a login step before it");
+	write_script(head, "[step in]\naction = login\ntitle = L\n");
+	expect_error_at(tmp_path, CLV_E_SCRIPT, 7,
+	    "step 'in': login needs a check-token step before it");
+	write_script(head, "[step out]\naction = logout\ntitle = O\n");
+	expect_error_at(tmp_path, CLV_E_SCRIPT, 7, "logout needs a login step");
+	expect_steps_error("[step in]\naction = login\ntitle = L\n", 13,
+	    "step 'in': already logged in");
+	expect_steps_error("[step out]\naction = logout\ntitle = O\n" GEN("gen", "k"), 16,
+	    "step 'gen': generate-key needs a login step before it");
+	/* logout, then a new login: fine */
+	write_script(prefix, "[step out]\naction = logout\ntitle = O\n"
+	    "[step in]\naction = login\ntitle = L\n" GEN("gen", "k"));
+	clv_script_free(load_ok(tmp_path));
 }
 
 static void
@@ -343,10 +378,11 @@ test_structure_errors(void)
 {
 	static const char login[] = "[step a]\naction = login\ntitle = L\n";
 
-	expect_steps_error("[stage a]\naction = login\ntitle = L\n", 7,
+	expect_steps_error("[stage a]\naction = login\ntitle = L\n", 13,
 	    "unknown section [stage]");
-	expect_steps_error("[step]\naction = login\ntitle = L\n", 7, "[step ID]");
-	expect_steps_error("", 0, "no [step ID] sections");
+	expect_steps_error("[step]\naction = login\ntitle = L\n", 13, "[step ID]");
+	write_script(head, "");
+	expect_error_at(tmp_path, CLV_E_SCRIPT, 0, "no [step ID] sections");
 	write_script("owner = me\n", prefix);
 	expect_error_at(tmp_path, CLV_E_SCRIPT, 1, "key 'owner' outside any section");
 	write_script("[roles]\nofficer = 1\n", login);
@@ -371,8 +407,8 @@ test_structure_errors(void)
 	write_script("[ceremony]\nname = t\ntitle = T\n[roles]\n", login);
 	expect_error_at(tmp_path, CLV_E_SCRIPT, 4, "declares no role");
 	/* lexer errors come back as script errors with file:line */
-	expect_steps_error("[step a]\naction = login\ntitle = L\ntitle = M\n", 10,
-	    "duplicate key 'title' (first given at line 9)");
+	expect_steps_error("[step a]\naction = login\ntitle = L\ntitle = M\n", 16,
+	    "duplicate key 'title' (first given at line 15)");
 }
 
 static void
@@ -385,13 +421,15 @@ test_step_limit(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(steps);
 	steps[0] = '\0';
 	for (i = 0; i < CLV_SCRIPT_MAX_STEPS; i++)
-		n += (size_t)snprintf(steps + n, cap - n, "[step s%zu]\naction = login\n"
-		    "title = L\n", i);
-	write_script(prefix, steps);
+		n += (size_t)snprintf(steps + n, cap - n, "[step s%zu]\naction = "
+		    "show-fingerprints\ntitle = F\n", i);
+	write_script(head, steps);
 	clv_script_free(load_ok(tmp_path));
-	snprintf(steps + n, cap - n, "[step last]\naction = login\ntitle = L\n");
+	snprintf(steps + n, cap - n, "[step last]\naction = logout\ntitle = O\n");
 	/* step 65 begins at line 7 + 64 * 3 */
-	expect_steps_error(steps, 7 + 3 * CLV_SCRIPT_MAX_STEPS, "more than 64 steps");
+	write_script(head, steps);
+	expect_error_at(tmp_path, CLV_E_SCRIPT, 7 + 3 * CLV_SCRIPT_MAX_STEPS,
+	    "more than 64 steps");
 	free(steps);
 }
 
@@ -430,6 +468,7 @@ main(void)
 		{ "references to keys, certificates, outputs", test_references },
 		{ "output must be a plain basename", test_bad_output },
 		{ "bad parameter values", test_bad_values },
+		{ "token and login before keys", test_step_order },
 		{ "witness-ack default role", test_witness_default_role },
 		{ "sections, ceremony and roles errors", test_structure_errors },
 		{ "at most 64 steps", test_step_limit },
