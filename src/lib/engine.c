@@ -1057,6 +1057,13 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 	if ((r = clv_file_read(opts->script_path, 1 << 20, &script_text, diag)) != 0)
 		goto out;
 	clv_sha256(script_text.data, script_text.len, script_sha);
+	/* every template is read before the HSM is touched */
+	for (i = 0; i < e->script->n_steps; i++) {
+		const char *tn = clv_script_param(&e->script->steps[i], "template");
+		clv_template_t probe;
+		if (tn != NULL && (r = load_template(e, tn, &probe, diag)) != 0)
+			goto out;
+	}
 	if ((r = ensure_out_dir(e, diag)) != 0)
 		goto out;
 	if ((r = check_outputs_free(e, diag)) != 0)
