@@ -220,6 +220,8 @@ clv_der_write_der(asn1_node n, const char *name, const unsigned char *der, size_
 	return clv_der_write(n, name, der, (int)len);
 }
 
+static int read_bitstring(asn1_node n, const char *name, clv_buf_t *out, int *bits);
+
 int
 clv_der_read(asn1_node n, const char *name, clv_buf_t *out)
 {
@@ -238,19 +240,16 @@ clv_der_read(asn1_node n, const char *name, clv_buf_t *out)
 		clv_debug("asn1_read_value(%s): %s", name, asn1_strerror(ret));
 		return CLV_E_DER;
 	}
-	if (etype == ASN1_ETYPE_BIT_STRING)
-		len = (len + 7) / 8;
+	if (etype == ASN1_ETYPE_BIT_STRING) {
+		int bits;
+		return read_bitstring(n, name, out, &bits);
+	}
 	if ((p = malloc((size_t)len + 1)) == NULL)
 		return CLV_E_NOMEM;
-	if (etype == ASN1_ETYPE_BIT_STRING) {
-		int bits = len * 8;
-		ret = asn1_read_value(n, name, p, &bits);
-		len = (bits + 7) / 8;
-	} else if (len > 0) {
+	if (len > 0)
 		ret = asn1_read_value(n, name, p, &len);
-	} else {
+	else
 		ret = ASN1_SUCCESS;
-	}
 	if (ret != ASN1_SUCCESS) {
 		clv_debug("asn1_read_value(%s): %s", name, asn1_strerror(ret));
 		free(p);
@@ -262,30 +261,53 @@ clv_der_read(asn1_node n, const char *name, clv_buf_t *out)
 	return 0;
 }
 
-int
-clv_der_read_bits(asn1_node n, const char *name, clv_buf_t *out, int *bits)
+/*
+ * A BIT STRING read from its own encoding: libtasn1's asn1_read_value takes
+ * a buffer size in octets but answers in bits, and does not check the
+ * unused-bits octet, so we take the element's DER and check it ourselves.
+ */
+static int
+read_bitstring(asn1_node n, const char *name, clv_buf_t *out, int *bits)
 {
+	clv_buf_t tlv = { NULL, 0 };
 	unsigned char *p = NULL;
-	int len = 0, ret;
+	long clen;
+	int ll = 0, r, unused;
 
-	if (n == NULL || name == NULL || out == NULL || bits == NULL)
-		return CLV_E_INVALID_ARG;
 	out->data = NULL;
 	out->len = 0;
 	*bits = 0;
-	ret = asn1_read_value(n, name, NULL, &len);
-	if (ret != ASN1_MEM_ERROR && ret != ASN1_SUCCESS)
-		return CLV_E_DER;
-	if ((p = calloc(1, (size_t)(len + 7) / 8 + 1)) == NULL)
-		return CLV_E_NOMEM;
-	if (len > 0 && (ret = asn1_read_value(n, name, p, &len)) != ASN1_SUCCESS) {
-		free(p);
-		return CLV_E_DER;
+	if ((r = clv_der_encode(n, name, &tlv)) != 0)
+		return r;
+	r = CLV_E_DER;
+	if (tlv.len < 2 || tlv.data[0] != 0x03)
+		goto out;
+	clen = asn1_get_length_der(tlv.data + 1, (int)tlv.len - 1, &ll);
+	if (clen < 1 || (size_t)(1 + ll) + (size_t)clen != tlv.len)
+		goto out;
+	unused = tlv.data[1 + ll];
+	if (unused > 7 || (clen == 1 && unused != 0))
+		goto out;
+	if ((p = calloc(1, (size_t)clen)) == NULL) {
+		r = CLV_E_NOMEM;
+		goto out;
 	}
+	memcpy(p, tlv.data + 1 + ll + 1, (size_t)clen - 1);
 	out->data = p;
-	out->len = (size_t)(len + 7) / 8;
-	*bits = len;
-	return 0;
+	out->len = (size_t)clen - 1;
+	*bits = (int)(clen - 1) * 8 - unused;
+	r = 0;
+out:
+	clv_buf_free(&tlv);
+	return r;
+}
+
+int
+clv_der_read_bits(asn1_node n, const char *name, clv_buf_t *out, int *bits)
+{
+	if (n == NULL || name == NULL || out == NULL || bits == NULL)
+		return CLV_E_INVALID_ARG;
+	return read_bitstring(n, name, out, bits);
 }
 
 int

@@ -113,16 +113,6 @@ clv_curve_by_oid(const char *oid)
 }
 
 static void
-gcry_init(void)
-{
-	if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
-		gcry_check_version(NULL);
-		gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-		gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-	}
-}
-
-static void
 domain_free(domain_t *d)
 {
 	clv_buf_free(&d->p);
@@ -237,7 +227,7 @@ domain_load(const clv_curve_info_t *ci, domain_t *d)
 	int r = CLV_E_INTERNAL;
 
 	memset(d, 0, sizeof(*d));
-	gcry_init();
+	clv_gcry_init();
 	if ((params = gcry_pk_get_param(GCRY_PK_ECC, ci->gcry_name)) == NULL) {
 		clv_error("libgcrypt has no parameters for curve %s", ci->gcry_name);
 		r = CLV_E_UNSUPPORTED_CURVE;
@@ -299,7 +289,7 @@ ec_context(const clv_pubkey_t *k, gcry_ctx_t *ctx)
 	int r = CLV_E_INTERNAL;
 
 	*ctx = NULL;
-	gcry_init();
+	clv_gcry_init();
 	if (ci != NULL) {
 		e = gcry_mpi_ec_new(ctx, NULL, ci->gcry_name);
 	} else {

@@ -69,8 +69,8 @@ clv_hash_gcry_algo(clv_hash_alg_t alg)
 }
 
 /* libgcrypt wants one initialisation per process before use. */
-static void
-gcry_ready(void)
+void
+clv_gcry_init(void)
 {
 	if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
 		gcry_check_version(NULL);
@@ -86,7 +86,7 @@ clv_hash(clv_hash_alg_t alg, const void *data, size_t len, unsigned char out[CLV
 
 	if (i < 0 || (data == NULL && len > 0))
 		return CLV_E_INVALID_ARG;
-	gcry_ready();
+	clv_gcry_init();
 	gcry_md_hash_buffer(hash_table[i].gcry, out, data, len);
 	return 0;
 }
@@ -498,7 +498,7 @@ clv_secret_random_text(size_t n, clv_secret_t **out)
 	if ((r = clv_secret_new(2 * n + 1, &s)) != 0)
 		return r;
 	rnd = s->p + n + 1;     /* scratch inside the locked page */
-	gcry_ready();
+	clv_gcry_init();
 	gcry_randomize(rnd, n, GCRY_VERY_STRONG_RANDOM);
 	for (i = 0; i < n; i++)
 		s->p[i] = (unsigned char)alphabet[rnd[i] & 31];

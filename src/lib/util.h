@@ -19,6 +19,9 @@ typedef enum clv_hash_alg {
 size_t clv_hash_len(clv_hash_alg_t alg);
 const char *clv_hash_name(clv_hash_alg_t alg);        /* "SHA-256" */
 int clv_hash_gcry_algo(clv_hash_alg_t alg);           /* GCRY_MD_* */
+/* Initialises libgcrypt once for the process (every core user of it calls this). */
+void clv_gcry_init(void);
+
 int clv_hash(clv_hash_alg_t alg, const void *data, size_t len,
     unsigned char out[CLV_HASH_MAX]);
 int clv_sha256(const void *data, size_t len, unsigned char out[32]);
