@@ -1,19 +1,306 @@
-/* Unit tests: lint (being written). */
+/* Unit tests: lint.c against TBS built by issue.c, one violation at a time. */
 #include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gcrypt.h>
+
+#include "issue.h"
+#include "lint.h"
+#include "template.h"
 #include "unit.h"
+#include "util.h"
+#include "x509.h"
+
+static clv_template_t base;
+static clv_pubkey_t *key;
+
+static int
+has_finding(const clv_lint_result_t *lr, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < lr->n; i++)
+		if (strcmp(lr->f[i].code, code) == 0)
+			return 1;
+	return 0;
+}
+
+/* A fresh EC key from libgcrypt for the template's curve. */
+static int
+make_key(clv_curve_t curve, clv_pubkey_t **out)
+{
+	gcry_sexp_t spec = NULL, pair = NULL, q = NULL;
+	const char *data;
+	size_t len = 0;
+	int r = -1;
+
+	clv_gcry_init();
+	if (gcry_sexp_build(&spec, NULL, "(genkey (ecc (curve %s)))",
+	    clv_curve_by_id(curve)->gcry_name) != 0)
+		return -1;
+	if (gcry_pk_genkey(&pair, spec) == 0 && (q = gcry_sexp_find_token(pair, "q", 0)) != NULL &&
+	    (data = gcry_sexp_nth_data(q, 1, &len)) != NULL)
+		r = clv_pubkey_new_ec(curve, (const unsigned char *)data, len, out);
+	gcry_sexp_release(q);
+	gcry_sexp_release(pair);
+	gcry_sexp_release(spec);
+	return r;
+}
+
+/* Builds the TBS of a self-signed certificate from t and lints it against lint_t. */
+static int
+lint_with(const clv_template_t *t, const clv_template_t *lint_t, const clv_duration_t *validity,
+    clv_lint_result_t *lr)
+{
+	clv_cert_request_t req;
+	clv_buf_t tbs = { NULL, 0 };
+	unsigned char serial[16];
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	memset(serial, 0x5a, sizeof(serial));
+	req.tmpl = t;
+	req.subject_key = key;
+	req.issuer_key = key;
+	req.serial = serial;
+	req.serial_len = sizeof(serial);
+	req.not_before = 1795000000;   /* 2026-11-18 */
+	if (validity != NULL)
+		req.validity = *validity;
+	if ((r = clv_issue_sigalg(t, key, &req.sigalg)) != 0)
+		return r;
+	if ((r = clv_issue_tbs_cert(&req, &tbs)) != 0)
+		return r;
+	r = clv_lint_csca_tbs(tbs.data, tbs.len, lint_t, lr);
+	clv_buf_free(&tbs);
+	return r;
+}
 
 static void
-test_placeholder(void)
+test_shipped_template_is_clean(void)
 {
-	CU_FAIL("tests for lint not written yet");
+	clv_lint_result_t lr;
+	char text[4096];
+
+	CU_ASSERT_EQUAL(lint_with(&base, &base, NULL, &lr), 0);
+	clv_lint_format(&lr, text, sizeof(text));
+	if (lr.n)
+		printf("\n%s\n", text);
+	CU_ASSERT_EQUAL(lr.n, 0);
+}
+
+static void
+test_missing_key_usage(void)
+{
+	clv_template_t t = base;
+	clv_lint_result_t lr;
+
+	t.ku_present = 0;
+	CU_ASSERT_EQUAL(lint_with(&t, &base, NULL, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "ku-missing"));
+}
+
+static void
+test_key_usage_not_critical_or_wrong_bits(void)
+{
+	clv_template_t t = base;
+	clv_lint_result_t lr;
+
+	t.ku_critical = 0;
+	t.key_usage |= CLV_KU_DIGITAL_SIGNATURE;
+	CU_ASSERT_EQUAL(lint_with(&t, &base, NULL, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "ku-criticality"));
+	CU_ASSERT(has_finding(&lr, "ku-bits"));
+}
+
+static void
+test_wrong_path_len(void)
+{
+	clv_template_t t = base;
+	clv_lint_result_t lr;
+
+	t.bc_path_len = 1;
+	CU_ASSERT_EQUAL(lint_with(&t, &base, NULL, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "bc-pathlen"));
+	t.bc_path_len = -1;
+	CU_ASSERT_EQUAL(lint_with(&t, &base, NULL, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "bc-pathlen"));
+	t = base;
+	t.bc_present = 0;
+	CU_ASSERT_EQUAL(lint_with(&t, &base, NULL, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "bc-missing"));
+}
+
+static void
+test_validity_past_limit(void)
+{
+	clv_duration_t longer = base.validity_max;
+	clv_lint_result_t lr;
+
+	longer.days += 1;
+	CU_ASSERT_EQUAL(lint_with(&base, &base, &longer, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "validity-limit"));
+	CU_ASSERT_EQUAL(lint_with(&base, &base, &base.validity_max, &lr), 0);
+}
+
+static void
+test_lowercase_country(void)
+{
+	clv_template_t t = base;
+	clv_lint_result_t lr;
+
+	memcpy(t.country, "ut", 3);
+	CU_ASSERT_EQUAL(lint_with(&t, &base, NULL, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "name-country-case"));
+}
+
+static void
+test_named_curve_when_explicit_required(void)
+{
+	clv_template_t t = base;
+	clv_lint_result_t lr;
+
+	t.explicit_params = 0;
+	CU_ASSERT_EQUAL(lint_with(&t, &base, NULL, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "spki-explicit"));
+}
+
+static void
+test_forbidden_and_missing_extensions(void)
+{
+	clv_template_t t = base;
+	clv_lint_result_t lr;
+
+	snprintf(t.eku[0], sizeof(t.eku[0]), "2.23.136.1.1.3");
+	t.n_eku = 1;
+	t.san = 0;
+	t.pkup = 0;
+	t.n_crl_dp = 0;
+	t.ski = 0;
+	CU_ASSERT_EQUAL(lint_with(&t, &base, NULL, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "ext-forbidden"));
+	CU_ASSERT(has_finding(&lr, "san-missing"));
+	CU_ASSERT(has_finding(&lr, "pkup-missing"));
+	CU_ASSERT(has_finding(&lr, "crldp-missing"));
+	CU_ASSERT(has_finding(&lr, "ski-missing"));
+}
+
+static void
+test_hash_differs_from_template(void)
+{
+	clv_template_t t = base;
+	clv_lint_result_t lr;
+
+	t.hash = CLV_HASH_SHA256;
+	CU_ASSERT_EQUAL(lint_with(&t, &base, NULL, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "sigalg-template"));
+}
+
+static void
+test_rehearsal_stamp_in_cn(void)
+{
+	clv_buf_t name = { NULL, 0 };
+	char text[512];
+
+	CU_ASSERT_EQUAL_FATAL(clv_issue_name(&base, 1, &name), 0);
+	CU_ASSERT_EQUAL(clv_name_to_text(name.data, name.len, text, sizeof(text)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "CN=REHEARSAL CSCA Utopia"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "C=UT"));
+	clv_buf_free(&name);
+	CU_ASSERT_EQUAL_FATAL(clv_issue_name(&base, 0, &name), 0);
+	CU_ASSERT_EQUAL(clv_name_to_text(name.data, name.len, text, sizeof(text)), 0);
+	CU_ASSERT_PTR_NULL(strstr(text, "REHEARSAL"));
+	clv_buf_free(&name);
+}
+
+static int
+crl_lint(time_t this_update, time_t next_update, size_t n_revoked, clv_lint_result_t *lr)
+{
+	clv_crl_request_t req;
+	clv_buf_t name = { NULL, 0 }, kid = { NULL, 0 }, tbs = { NULL, 0 };
+	clv_buf_t serials[2];
+	time_t dates[2] = { this_update - 86400, this_update - 3600 };
+	unsigned char id[20], num[1] = { 7 };
+	int r;
+
+	memset(serials, 0, sizeof(serials));
+	clv_buf_set(&serials[0], "\x01\x02", 2);
+	clv_buf_set(&serials[1], "\x7f", 1);
+	memset(&req, 0, sizeof(req));
+	if ((r = clv_issue_name(&base, 0, &name)) != 0)
+		return r;
+	clv_pubkey_key_id(key, id);
+	clv_buf_set(&kid, id, sizeof(id));
+	req.issuer_name = &name;
+	req.issuer_key_id = &kid;
+	clv_issue_sigalg(&base, key, &req.sigalg);
+	req.this_update = this_update;
+	req.next_update = next_update;
+	req.crl_number = num;
+	req.crl_number_len = 1;
+	req.n_revoked = n_revoked;
+	req.revoked_serials = serials;
+	req.revocation_dates = dates;
+	if ((r = clv_issue_tbs_crl(&req, &tbs)) == 0)
+		r = clv_lint_crl_tbs(tbs.data, tbs.len, NULL, lr);
+	clv_buf_free(&tbs);
+	clv_buf_free(&name);
+	clv_buf_free(&kid);
+	clv_buf_free(&serials[0]);
+	clv_buf_free(&serials[1]);
+	return r;
+}
+
+static void
+test_crl_lints(void)
+{
+	const time_t now = 1795000000;
+	clv_lint_result_t lr;
+
+	CU_ASSERT_EQUAL(crl_lint(now, now + 90 * 86400, 0, &lr), 0);
+	CU_ASSERT_EQUAL(crl_lint(now, now + 90 * 86400, 2, &lr), 0);
+	CU_ASSERT_EQUAL(crl_lint(now, now + 91 * 86400, 0, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "crl-next-update-limit"));
+	/* nextUpdate before thisUpdate is refused by the builder itself */
+	CU_ASSERT_EQUAL(crl_lint(now, now - 1, 0, &lr), CLV_E_INVALID_ARG);
 }
 
 int
 main(void)
 {
 	static const clv_unit_test_t tests[] = {
-		{ "placeholder", test_placeholder },
+		{ "shipped CSCA template lints clean", test_shipped_template_is_clean },
+		{ "missing keyUsage", test_missing_key_usage },
+		{ "keyUsage not critical, wrong bits", test_key_usage_not_critical_or_wrong_bits },
+		{ "wrong pathLen", test_wrong_path_len },
+		{ "validity past the template's limit", test_validity_past_limit },
+		{ "lowercase country", test_lowercase_country },
+		{ "named curve where explicit is required", test_named_curve_when_explicit_required },
+		{ "forbidden and missing extensions", test_forbidden_and_missing_extensions },
+		{ "hash differs from the template", test_hash_differs_from_template },
+		{ "REHEARSAL stamp in the CN", test_rehearsal_stamp_in_cn },
+		{ "CRL lints", test_crl_lints },
 		{ NULL, NULL },
 	};
-	return clv_unit_run("lint", tests);
+	char path[PATH_MAX];
+	clv_diag_t d;
+	const char *top = getenv("top_srcdir");
+	int r;
+
+	snprintf(path, sizeof(path), "%s/templates/csca.tmpl", top ? top : ".");
+	if (clv_template_load(path, &base, &d) != 0) {
+		fprintf(stderr, "cannot load %s: %s\n", path, d.msg);
+		return 2;
+	}
+	if (make_key(base.key.curve, &key) != 0) {
+		fprintf(stderr, "cannot make a test key\n");
+		return 2;
+	}
+	r = clv_unit_run("lint", tests);
+	clv_pubkey_free(key);
+	return r;
 }
