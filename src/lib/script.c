@@ -450,9 +450,31 @@ check_step_params(script_ctx_t *x, size_t n)
 		}
 	}
 	if (st->action == CLV_ACT_WITNESS_ACK && step_param(st, "role") == NULL &&
-	    !role_is_declared(s, "witness"))
+	    st->confirm[0] == '\0' && !role_is_declared(s, "witness"))
 		return step_error(x, st, st->line, "witness-ack without role= needs "
 		    "a 'witness' role in [roles]");
+	return 0;
+}
+
+/*
+ * A witness-ack is the acknowledgement of a person in its role, so that role
+ * confirms the step: role= (default: confirm=, else "witness") becomes the
+ * step's confirm role.
+ */
+static int
+set_witness_role(script_ctx_t *x, clv_script_step_t *st)
+{
+	const clv_script_param_t *p = step_param(st, "role");
+
+	if (st->action != CLV_ACT_WITNESS_ACK)
+		return 0;
+	if (p != NULL && st->confirm[0] != '\0' && strcmp(p->value, st->confirm) != 0)
+		return step_error(x, st, p->line, "role '%s' differs from confirm '%s'; "
+		    "a witness-ack is confirmed by its role", p->value, st->confirm);
+	if (p != NULL)
+		memcpy(st->confirm, p->value, strlen(p->value) + 1);
+	else if (st->confirm[0] == '\0')
+		snprintf(st->confirm, sizeof(st->confirm), "witness");
 	return 0;
 }
 
@@ -566,6 +588,7 @@ load_step(script_ctx_t *x, clv_conf_section_t *sec)
 			return step_error(x, st, sec->line, "action '%s' needs parameter "
 			    "'%s'", spec->name, *req);
 	if ((r = check_step_params(x, s->n_steps)) != 0 ||
+	    (r = set_witness_role(x, st)) != 0 ||
 	    (r = check_step_order(x, st)) != 0)
 		return r;
 	s->n_steps++;

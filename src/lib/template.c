@@ -694,9 +694,9 @@ check_key_algorithm(tmpl_ctx_t *x, clv_template_t *t)
 			return key_error(x, other[i], "not allowed with key.algorithm = %s "
 			    "(line %u)", alg, x->e[K_ALG]->line);
 	if (t->key.type == CLV_KEY_EC && x->e[K_CURVE] == NULL)
-		return key_error(x, K_ALG, "key.algorithm = ec needs key.curve");
+		return key_error(x, K_ALG, "ec needs key.curve");
 	if (t->key.type == CLV_KEY_RSA && x->e[K_RSA_BITS] == NULL)
-		return key_error(x, K_ALG, "key.algorithm = rsa needs key.rsa_bits");
+		return key_error(x, K_ALG, "rsa needs key.rsa_bits");
 	return 0;
 }
 

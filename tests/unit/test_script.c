@@ -128,8 +128,9 @@ test_fixture(void)
 		{ "certificate", CLV_ACT_ISSUE_SELF_SIGNED, "officer", 4, 30 },
 		{ "first-crl", CLV_ACT_ISSUE_CRL, "", 4, 39 },
 		{ "fingerprints", CLV_ACT_SHOW_FINGERPRINTS, "", 0, 47 },
-		{ "ack", CLV_ACT_WITNESS_ACK, "", 0, 51 },
-		{ "admin-ack", CLV_ACT_WITNESS_ACK, "", 1, 55 },
+		/* a witness-ack is confirmed by its role (default witness) */
+		{ "ack", CLV_ACT_WITNESS_ACK, "witness", 0, 51 },
+		{ "admin-ack", CLV_ACT_WITNESS_ACK, "administrator", 1, 55 },
 		{ "logout", CLV_ACT_LOGOUT, "", 0, 60 },
 	};
 	char path[512], dir[512];
@@ -367,10 +368,21 @@ test_step_order(void)
 static void
 test_witness_default_role(void)
 {
+	clv_script_t *s;
+
 	write_script("[ceremony]\nname = t\ntitle = T\n[roles]\nofficer = 1\n",
 	    "[step w]\naction = witness-ack\ntitle = W\n");
 	expect_error_at(tmp_path, CLV_E_SCRIPT, 6,
 	    "witness-ack without role= needs a 'witness' role");
+	/* confirm= names the acknowledging role when role= is absent */
+	write_script("[ceremony]\nname = t\ntitle = T\n[roles]\nofficer = 1\n",
+	    "[step w]\naction = witness-ack\ntitle = W\nconfirm = officer\n");
+	s = load_ok(tmp_path);
+	if (s != NULL)
+		CU_ASSERT_STRING_EQUAL(s->steps[0].confirm, "officer");
+	clv_script_free(s);
+	expect_steps_error("[step w]\naction = witness-ack\ntitle = W\nconfirm = officer\n"
+	    "role = witness\n", 17, "role 'witness' differs from confirm 'officer'");
 }
 
 static void

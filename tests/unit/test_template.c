@@ -384,10 +384,10 @@ test_algorithm_consistency(void)
 	    "key.algorithm = rsa\nsignature.hash = sha256\n"
 	    "validity = 1y\nvalidity.max = 1y\n");
 	expect_error(tmp_path, CLV_E_TEMPLATE, 4,
-	    "key.algorithm: key.algorithm = rsa needs key.rsa_bits");
+	    "key.algorithm: rsa needs key.rsa_bits");
 
 	expect_tmpl_error("key.curve", NULL, NULL, 4,
-	    "key.algorithm = ec needs key.curve");
+	    "key.algorithm: ec needs key.curve");
 	expect_tmpl_error(NULL, NULL, "key.rsa_bits = 4096\n", 9,
 	    "key.rsa_bits: not allowed with key.algorithm = ec (line 4)");
 	expect_tmpl_error(NULL, NULL, "signature.rsa_padding = pss\n", 9,
