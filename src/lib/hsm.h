@@ -45,7 +45,8 @@ int clv_hsm_init_token(clv_hsm_t *h, const char *label, const clv_secret_t *so_p
 int clv_hsm_login(clv_hsm_t *h, const clv_secret_t *pin);
 int clv_hsm_logout(clv_hsm_t *h);
 
-/* 1 in *exists if any object (public or private key) carries this label. */
+/* 1 in *exists if any object (public or private key) carries this label.
+ * Private objects are visible only after login. */
 int clv_hsm_label_exists(clv_hsm_t *h, const char *label, int *exists);
 
 /*
@@ -61,7 +62,9 @@ int clv_hsm_generate(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
  * (CKA_EC_POINT accepted both raw and wrapped in an OCTET STRING). */
 int clv_hsm_pubkey(clv_hsm_t *h, const char *label, clv_pubkey_t **out);
 
-/* RFC 7512 URI of the private key with this label. */
+/* RFC 7512 URI of the private key with this label (selected token's
+ * fields, object=label;type=private).  Formatted, not looked up: no login
+ * needed.  CLV_E_INVALID_ARG if it does not fit outlen. */
 int clv_hsm_key_uri(clv_hsm_t *h, const char *label, char *out, size_t outlen);
 
 /*
@@ -78,5 +81,29 @@ int clv_hsm_random(clv_hsm_t *h, unsigned char *buf, size_t len);
 
 /* A positive serial of len octets (<= 20) from the token's RNG: top bit clear, not zero. */
 int clv_hsm_serial(clv_hsm_t *h, size_t len, unsigned char *out);
+
+/* What the token says about the private key labelled label (needs login).
+ * Each flag is 1, 0, or -1 when the token does not report it. */
+typedef struct clv_hsm_key_attrs {
+	int sensitive;          /* CKA_SENSITIVE */
+	int extractable;        /* CKA_EXTRACTABLE */
+	int always_sensitive;   /* CKA_ALWAYS_SENSITIVE */
+	int never_extractable;  /* CKA_NEVER_EXTRACTABLE */
+	int sign;               /* CKA_SIGN */
+	int token;              /* CKA_TOKEN */
+	int is_private;         /* CKA_PRIVATE */
+	unsigned char id[64];   /* CKA_ID (the SHA-1 key id for keys we generated) */
+	size_t id_len;
+} clv_hsm_key_attrs_t;
+
+int clv_hsm_key_attrs(clv_hsm_t *h, const char *label, clv_hsm_key_attrs_t *out);
+
+/*
+ * CKA_EC_POINT of a key on curve -> uncompressed 04||X||Y.  Accepts the raw
+ * point and the DER OCTET STRING wrapping it (what SoftHSM returns);
+ * anything else (compressed, wrong length, trailing data) is CLV_E_FORMAT.
+ */
+int clv_hsm_decode_ec_point(clv_curve_t curve, const unsigned char *in, size_t len,
+    clv_buf_t *out);
 
 #endif
