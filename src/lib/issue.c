@@ -131,7 +131,8 @@ clv_issue_name(const clv_template_t *t, int rehearsal, clv_buf_t *out)
 	if (t->serial_number[0] != '\0' && (r = add_rdn(n, "rdnSequence", OID_SERIAL_NUMBER,
 	    ASN1_ETYPE_PRINTABLE_STRING, t->serial_number)) != 0)
 		goto out;
-	snprintf(cn, sizeof(cn), "%s%s", rehearsal ? "REHEARSAL " : "", t->common_name);
+	/* ub-common-name is 64: a rehearsal stamp shortens the name, never the stamp */
+	snprintf(cn, 65, "%s%s", rehearsal ? "REHEARSAL " : "", t->common_name);
 	if ((r = add_rdn(n, "rdnSequence", OID_COMMON_NAME, dirstring_type(cn), cn)) != 0)
 		goto out;
 	r = clv_der_encode(n, "", out);

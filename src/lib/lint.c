@@ -148,6 +148,10 @@ check_name(asn1_node n, const char *name, const char *what, clv_lint_result_t *r
 					    "%s: serialNumber must be PrintableString", what);
 			} else if (strcmp(oid, "2.5.4.3") == 0) {
 				n_cn++;
+				if (v.len > 2 + 64 + 2)
+					finding(res, "name-cn-length",
+					    "%s: commonName longer than 64 characters (X.520 ub-common-name)",
+					    what);
 			}
 			clv_buf_free(&v);
 		}
