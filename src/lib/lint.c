@@ -148,7 +148,8 @@ check_name(asn1_node n, const char *name, const char *what, clv_lint_result_t *r
 					    "%s: serialNumber must be PrintableString", what);
 			} else if (strcmp(oid, "2.5.4.3") == 0) {
 				n_cn++;
-				if (v.len > 2 + 64 + 2)
+				size_t hdr = 2 + ((v.data[1] & 0x80) ? (v.data[1] & 0x7f) : 0);
+				if (v.len > hdr + 64)
 					finding(res, "name-cn-length",
 					    "%s: commonName longer than 64 characters (X.520 ub-common-name)",
 					    what);
