@@ -1033,7 +1033,7 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
     clv_diag_t *diag)
 {
 	engine_t *e = NULL;
-	char store_path[PATH_MAX], t[21], plan[2048], detail[1024];
+	char store_path[PATH_MAX], t[21], plan[2048], detail[4096];
 	clv_buf_t script_text = { NULL, 0 };
 	unsigned char script_sha[32];
 	size_t i;
@@ -1105,7 +1105,7 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 				ui->step_end(ctx, st, r, diag ? diag->msg : clv_strerror(r));
 			goto out;
 		}
-		snprintf(detail, sizeof(detail), "%s: %s", st->id, e->summary);
+		snprintf(detail, sizeof(detail), "%s: %s => %s", st->id, plan, e->summary);
 		if ((r = audit(e, CLV_EV_STEP_DONE, NULL, NULL, "ok", detail)) != 0)
 			goto out;
 		if (ui->step_end != NULL)

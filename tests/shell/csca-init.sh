@@ -57,7 +57,7 @@ run_case() {
 		set_key "$T/$n" key.algorithm rsa
 		del_key "$T/$n" key.curve
 		del_key "$T/$n" key.explicit_parameters
-		set_key "$T/$n" key.rsa_bits 3072
+		set_key "$T/$n" key.rsa_bits "$(echo "$n" | sed 's/^rsa\([0-9]*\).*/\1/')"
 		set_key "$T/$n" signature.rsa_padding "$5"
 	else
 		set_key "$T/$n" key.curve "$2"
@@ -82,6 +82,7 @@ run_case p384-explicit P-384 yes sha384
 run_case p521-explicit P-521 yes sha512
 run_case rsa3072-pkcs1 rsa - sha256 pkcs1
 run_case rsa3072-pss rsa - sha256 pss
+run_case rsa4096-pss rsa - sha512 pss
 
 # what the explicit and named encodings look like to openssl
 has "explicit parameters are explicit" 'Field Type: prime-field' "$T/bp384-explicit.text"
