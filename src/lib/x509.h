@@ -52,12 +52,23 @@ typedef struct clv_cert {
 	int has_name_change;
 } clv_cert_t;
 
+/*
+ * Parses one DER certificate (nothing may follow it).  Lenient where real
+ * ICAO data needs it: an unknown signature algorithm (sigalg_known 0) or key
+ * algorithm (pubkey NULL), any DirectoryString type, a malformed SKI, AKI or
+ * PrivateKeyUsagePeriod (left undecoded: has_* 0 while clv_cert_ext() still
+ * finds it).  Malformed DER, a malformed keyUsage or basicConstraints, a
+ * repeated extension, tbsCertificate.signature naming another algorithm than
+ * signatureAlgorithm: CLV_E_DER with diag saying what failed.
+ */
 int clv_cert_parse(const unsigned char *der, size_t len, clv_cert_t **out, clv_diag_t *diag);
 void clv_cert_free(clv_cert_t *c);
 /* Verifies the certificate's signature over its TBS with issuer_key. */
 int clv_cert_verify(const clv_cert_t *cert, const clv_pubkey_t *issuer_key);
 const clv_ext_t *clv_cert_ext(const clv_cert_t *c, const char *oid);
-/* A CSCA link certificate: AKI present and different from SKI (never issuer != subject). */
+/* A CSCA link certificate: AKI present and different from SKI (never issuer != subject).
+ * Only a CSCA-role certificate (cA TRUE or keyCertSign) counts: a Document
+ * Signer's AKI differs from its SKI too. */
 int clv_cert_is_link(const clv_cert_t *c);
 int clv_cert_is_self_signed(const clv_cert_t *c);
 
@@ -85,7 +96,19 @@ int clv_crl_parse(const unsigned char *der, size_t len, clv_crl_t **out, clv_dia
 void clv_crl_free(clv_crl_t *c);
 int clv_crl_verify(const clv_crl_t *crl, const clv_pubkey_t *issuer_key);
 
-/* "C=UT,O=...,CN=..." from a Name DER. */
+/* "C=UT,O=...,CN=..." from a Name DER, in encoded order, RFC 4514 escaping,
+ * every DirectoryString type as UTF-8, unknown types as "#<hex DER>".
+ * CLV_E_INVALID_ARG if outlen is too small (out then holds the text cut
+ * short, ending in "..."); CLV_E_DER if der is not a Name. */
 int clv_name_to_text(const unsigned char *der, size_t len, char *out, size_t outlen);
+
+/* 1 if two AlgorithmIdentifier DERs name the same signature algorithm (equal
+ * bytes, or equal once decoded: NULL and absent parameters are the same). */
+int clv_x509_same_sigalg(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen);
+
+/* keyIdentifier of an AuthorityKeyIdentifier extnValue; keyid is left empty
+ * (data NULL) when the field is absent.  CLV_E_DER if malformed. */
+int clv_x509_aki_keyid(const unsigned char *der, size_t len, clv_buf_t *keyid);
 
 #endif
