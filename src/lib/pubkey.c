@@ -444,7 +444,12 @@ out:
 	return r;
 }
 
-/* X9.62 FieldElement (OCTET STRING) of at most fb octets, stored as read. */
+/*
+ * X9.62 FieldElement (OCTET STRING) of at most fb octets, stored as read.
+ * Real CSCAs (one each in the DE 2024/2025 and IT 2025 Master Lists) write a
+ * 48-octet field element in 49 octets with a leading zero: the extra zero
+ * octets are dropped, a value that does not fit the field is refused.
+ */
 static int
 read_field_element(asn1_node n, const char *name, size_t fb, clv_buf_t *out,
     clv_diag_t *diag)
@@ -454,6 +459,10 @@ read_field_element(asn1_node n, const char *name, size_t fb, clv_buf_t *out,
 	if ((r = clv_der_read(n, name, out)) != 0 || out->len == 0) {
 		clv_buf_free(out);
 		return clv_diag_set(diag, CLV_E_FORMAT, WHAT ": cannot read %s", name);
+	}
+	if (out->len > fb && uint_len(out) <= fb) {
+		memmove(out->data, out->data + (out->len - fb), fb);
+		out->len = fb;
 	}
 	if (out->len > fb) {
 		r = clv_diag_set(diag, CLV_E_FORMAT, WHAT ": %s is %zu octets, the field "

@@ -11,7 +11,9 @@ typedef struct clv_sigalg {
 	clv_hash_alg_t hash;
 	int pss;                /* RSA: RSASSA-PSS instead of PKCS#1 v1.5 */
 	clv_hash_alg_t mgf_hash;/* PSS: MGF1 hash (defaults to hash) */
-	unsigned salt_len;      /* PSS: salt length (defaults to hash length) */
+	unsigned salt_len;      /* PSS: salt length.  Signing and encoding take 0 as
+	                         * "the hash length"; a decoded value and clv_verify
+	                         * are literal (saltLength 0 is a legal PSS value). */
 } clv_sigalg_t;
 
 /* Emits the standard form: PKCS#1 with NULL parameters; ECDSA without
