@@ -1259,6 +1259,7 @@ main(void)
 	};
 	int rc;
 
+	(void)clv_unit_interop_dir();   /* no data: fail at once, saying where it was looked for */
 	rc = clv_unit_run("pubkey", tests);
 	tmp_cleanup();
 	return rc;

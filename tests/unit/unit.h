@@ -2,6 +2,8 @@
 #ifndef CLV_UNIT_H
 #define CLV_UNIT_H
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -48,9 +50,16 @@ clv_unit_interop_dir(void)
 {
 	const char *d = getenv("CLV_INTEROP_DIR");
 
+	struct stat st;
+
 	if (d == NULL || *d == '\0') {
 		fprintf(stderr, "CLV_INTEROP_DIR is not set (configure --with-interop-dir)\n");
 		exit(77);
+	}
+	if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "interop data not found at %s: place the shared/ tree beside the "
+		    "source tree or configure --with-interop-dir=DIR\n", d);
+		exit(1);
 	}
 	return d;
 }
