@@ -56,7 +56,17 @@ rehearsal)
 	cat "$out/summary.txt"
 	;;
 check)
-	make -s -j"$(nproc)" check
+	status=0
+	make -s -j"$(nproc)" check || status=$?
+	# one closing line for people and CI: every test program and script counted
+	if [ -f test-suite.log ]; then
+		pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
+		fail=$(sed -n 's/^# FAIL: *//p' test-suite.log)
+		err=$(sed -n 's/^# ERROR: *//p' test-suite.log)
+		skip=$(sed -n 's/^# SKIP: *//p' test-suite.log)
+		echo "${pass:-0} passed, $(( ${fail:-0} + ${err:-0} )) failed, ${skip:-0} skipped"
+	fi
+	exit "$status"
 	;;
 *)
 	echo "usage: $0 [build|rehearsal|check]" >&2
