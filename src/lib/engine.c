@@ -532,6 +532,132 @@ lint_refused(engine_t *e, const clv_script_step_t *st, const char *what,
 	    st->id, what, text);
 }
 
+/*
+ * The part every signed object shares: the HSM signs the linted TBS, the
+ * object is assembled, parsed back, its TBS compared byte for byte with the
+ * linted one and its signature verified with verify_key.  On success o holds
+ * the DER (and, for a certificate, the parsed certificate), *crl_out the
+ * parsed CRL.
+ */
+static int
+sign_checked(engine_t *e, const clv_script_step_t *st, const key_state_t *k,
+    const clv_sigalg_t *alg, const clv_buf_t *tbs, const clv_pubkey_t *verify_key,
+    output_state_t *o, clv_crl_t **crl_out, clv_diag_t *diag)
+{
+	int is_cert = strcmp(o->kind, "certificate") == 0;
+	const char *what = is_cert ? "certificate" : "CRL";
+	clv_buf_t sig = { NULL, 0 };
+	clv_crl_t *crl = NULL;
+	const clv_buf_t *signed_der;
+	size_t off, len;
+	int r;
+
+	if ((r = clv_hsm_sign(e->hsm, k->label, alg, tbs->data, tbs->len, &sig)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': the HSM did not sign: %s", st->id,
+		    clv_strerror(r));
+		goto out;
+	}
+	r = is_cert ? clv_issue_cert(tbs, alg, &sig, &o->der) : clv_issue_crl(tbs, alg, &sig, &o->der);
+	if (r != 0) {
+		r = clv_diag_set(diag, r, "step '%s': cannot assemble the %s", st->id, what);
+		goto out;
+	}
+	if (is_cert) {
+		if ((r = clv_cert_parse(o->der.data, o->der.len, &o->cert, diag)) != 0)
+			goto out;
+		signed_der = &o->cert->der;
+		off = o->cert->tbs_off;
+		len = o->cert->tbs_len;
+		r = clv_cert_verify(o->cert, verify_key);
+	} else {
+		if ((r = clv_crl_parse(o->der.data, o->der.len, &crl, diag)) != 0)
+			goto out;
+		signed_der = &crl->der;
+		off = crl->tbs_off;
+		len = crl->tbs_len;
+		r = clv_crl_verify(crl, verify_key);
+	}
+	if (len != tbs->len || memcmp(signed_der->data + off, tbs->data, tbs->len) != 0) {
+		r = clv_diag_set(diag, CLV_E_TBS_MISMATCH,
+		    "step '%s': the signed %s's TBS differs from the linted one", st->id, what);
+		goto out;
+	}
+	if (r != 0) {
+		r = clv_diag_set(diag, r, "step '%s': the %s's signature does not verify",
+		    st->id, what);
+		goto out;
+	}
+	clv_sha256(o->der.data, o->der.len, o->sha256);
+	*crl_out = crl;
+	crl = NULL;
+out:
+	if (r != 0) {
+		clv_cert_free(o->cert);
+		o->cert = NULL;
+		clv_buf_free(&o->der);
+	}
+	clv_crl_free(crl);
+	clv_buf_free(&sig);
+	return r;
+}
+
+/*
+ * Records an issued object in the store and the audit trail in one
+ * transaction (its serial is then spent, whatever happens next), and writes
+ * its files.  rec is complete but for the DER and hash, taken from o.
+ */
+static int
+record_output(engine_t *e, output_state_t *o, clv_object_record_t *rec, const key_state_t *k,
+    clv_audit_event_t ev, const char *detail, const char *new_key_state, clv_diag_t *diag)
+{
+	int r;
+
+	memcpy(rec->sha256, o->sha256, 32);
+	rec->rehearsal = e->o->rehearsal;
+	rec->der = o->der.data;
+	rec->der_len = o->der.len;
+	if ((r = clv_store_begin(e->store)) != 0)
+		return clv_diag_set(diag, r, "store: cannot begin a transaction");
+	if ((r = clv_store_object_add(e->store, rec, NULL)) != 0 ||
+	    (new_key_state != NULL &&
+	    (r = clv_store_key_set_state(e->store, k->label, new_key_state)) != 0) ||
+	    (r = audit(e, ev, k->uri, o->sha256, "ok", detail)) != 0 ||
+	    (r = clv_store_commit(e->store)) != 0) {
+		clv_store_rollback(e->store);
+		return clv_diag_set(diag, r, "store: cannot record the %s: %s", o->kind,
+		    clv_strerror(r));
+	}
+	e->n_outs++;
+	return write_output(e, o, strcmp(o->kind, "crl") == 0 ? "X509 CRL" : "CERTIFICATE",
+	    diag);
+}
+
+/* The output slot for the step's output= name. */
+static output_state_t *
+new_output(engine_t *e, const char *name, const char *kind)
+{
+	output_state_t *o;
+
+	if (e->n_outs >= MAX_OUTPUTS)
+		return NULL;
+	o = &e->outs[e->n_outs];
+	clv_buf_free(&o->der);
+	clv_cert_free(o->cert);
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	snprintf(o->kind, sizeof(o->kind), "%s", kind);
+	return o;
+}
+
+static int
+lint_or_refuse(engine_t *e, const clv_script_step_t *st, const char *what, int r,
+    const clv_lint_result_t *lr, clv_diag_t *diag)
+{
+	if (r == CLV_E_LINT)
+		return lint_refused(e, st, what, lr, diag);
+	return clv_diag_set(diag, r, "step '%s': cannot lint the %s", st->id, what);
+}
+
 static int
 step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
@@ -544,7 +670,8 @@ step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 	clv_template_t t;
 	clv_cert_request_t req;
 	clv_pubkey_t *token_pub = NULL;
-	clv_buf_t tbs = { NULL, 0 }, sig = { NULL, 0 };
+	clv_buf_t tbs = { NULL, 0 };
+	clv_crl_t *unused = NULL;
 	clv_lint_result_t lr;
 	clv_object_record_t rec;
 	unsigned char serial[SERIAL_OCTETS];
@@ -556,8 +683,9 @@ step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 	if ((k = find_key(e, kname)) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
 		    e->script->path, st->line, st->id, kname);
-	if (e->n_outs >= MAX_OUTPUTS)
+	if ((o = new_output(e, oname, "certificate")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
+	snprintf(o->key_name, sizeof(o->key_name), "%s", k->name);
 	if ((r = load_template(e, tname, &t, diag)) != 0)
 		return r;
 	memset(&req, 0, sizeof(req));
@@ -608,86 +736,35 @@ step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 		goto out;
 	}
 	if ((r = clv_lint_csca_tbs(tbs.data, tbs.len, &t, &lr)) != 0) {
-		r = r == CLV_E_LINT ? lint_refused(e, st, "certificate", &lr, diag) :
-		    clv_diag_set(diag, r, "step '%s': cannot lint the certificate", st->id);
+		r = lint_or_refuse(e, st, "certificate", r, &lr, diag);
 		goto out;
 	}
-	if ((r = clv_hsm_sign(e->hsm, k->label, &req.sigalg, tbs.data, tbs.len, &sig)) != 0) {
-		r = clv_diag_set(diag, r, "step '%s': the HSM did not sign: %s", st->id,
-		    clv_strerror(r));
+	if ((r = sign_checked(e, st, k, &req.sigalg, &tbs, token_pub, o, &unused, diag)) != 0)
 		goto out;
-	}
-	o = &e->outs[e->n_outs];
-	memset(o, 0, sizeof(*o));
-	snprintf(o->name, sizeof(o->name), "%s", oname);
-	snprintf(o->kind, sizeof(o->kind), "certificate");
-	snprintf(o->key_name, sizeof(o->key_name), "%s", k->name);
-	if ((r = clv_issue_cert(&tbs, &req.sigalg, &sig, &o->der)) != 0) {
-		r = clv_diag_set(diag, r, "step '%s': cannot assemble the certificate", st->id);
-		goto out;
-	}
-	/* parse back what was signed: signature, byte-equal TBS, same key */
-	if ((r = clv_cert_parse(o->der.data, o->der.len, &o->cert, diag)) != 0)
-		goto out_bad;
-	if (o->cert->tbs_len != tbs.len ||
-	    memcmp(o->cert->der.data + o->cert->tbs_off, tbs.data, tbs.len) != 0) {
-		r = clv_diag_set(diag, CLV_E_TBS_MISMATCH,
-		    "step '%s': the signed certificate's TBS differs from the linted one", st->id);
-		goto out_bad;
-	}
-	if ((r = clv_cert_verify(o->cert, token_pub)) != 0) {
-		r = clv_diag_set(diag, r, "step '%s': the certificate's signature does not verify",
-		    st->id);
-		goto out_bad;
-	}
 	if (o->cert->pubkey == NULL || !clv_pubkey_is_equal(o->cert->pubkey, token_pub)) {
 		r = clv_diag_set(diag, CLV_E_KEY_MISMATCH,
 		    "step '%s': the certificate carries another key than the token's", st->id);
-		goto out_bad;
+		goto out;
 	}
-	clv_sha256(o->der.data, o->der.len, o->sha256);
-	e->n_outs++;
 
 	memset(&rec, 0, sizeof(rec));
 	snprintf(rec.kind, sizeof(rec.kind), "certificate");
 	snprintf(rec.issuer_label, sizeof(rec.issuer_label), "%s", k->label);
 	snprintf(rec.serial_hex, sizeof(rec.serial_hex), "%s", serial_hex);
 	snprintf(rec.subject, sizeof(rec.subject), "%s", o->cert->subject);
-	memcpy(rec.sha256, o->sha256, 32);
 	rec.created = req.not_before;
 	rec.not_before = o->cert->not_before;
 	rec.not_after = o->cert->not_after;
-	rec.rehearsal = e->o->rehearsal;
-	rec.der = o->der.data;
-	rec.der_len = o->der.len;
 	colon_fp(o->sha256, fp);
 	snprintf(detail, sizeof(detail), "CSCA self-signed certificate serial %s subject %s "
 	    "SHA-256 %s", serial_hex, o->cert->subject, fp);
-	if ((r = clv_store_begin(e->store)) != 0)
-		goto out;
-	if ((r = clv_store_object_add(e->store, &rec, NULL)) != 0 ||
-	    (r = clv_store_key_set_state(e->store, k->label, "active")) != 0 ||
-	    (r = audit(e, CLV_EV_CERT_ISSUED, k->uri, o->sha256, "ok", detail)) != 0 ||
-	    (r = clv_store_commit(e->store)) != 0) {
-		clv_store_rollback(e->store);
-		r = clv_diag_set(diag, r, "store: cannot record the certificate: %s",
-		    clv_strerror(r));
-		goto out;
-	}
-	if ((r = write_output(e, o, "CERTIFICATE", diag)) != 0)
+	if ((r = record_output(e, o, &rec, k, CLV_EV_CERT_ISSUED, detail, "active", diag)) != 0)
 		goto out;
 	snprintf(e->summary, sizeof(e->summary), "certificate %s.der serial %s", oname,
 	    serial_hex);
-	r = 0;
-	goto out;
-out_bad:
-	clv_cert_free(o->cert);
-	o->cert = NULL;
-	clv_buf_free(&o->der);
 out:
 	clv_pubkey_free(token_pub);
 	clv_buf_free(&tbs);
-	clv_buf_free(&sig);
 	return r;
 }
 
@@ -702,7 +779,7 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	output_state_t *issuer, *o;
 	clv_crl_request_t req;
 	clv_duration_t interval;
-	clv_buf_t tbs = { NULL, 0 }, sig = { NULL, 0 };
+	clv_buf_t tbs = { NULL, 0 };
 	clv_lint_result_t lr;
 	clv_crl_t *crl = NULL;
 	clv_object_record_t rec;
@@ -725,7 +802,7 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	if (!issuer->cert->has_ski)
 		return clv_diag_set(diag, CLV_E_POLICY, "step '%s': issuer certificate '%s' has no "
 		    "subjectKeyIdentifier for the CRL's authorityKeyIdentifier", st->id, cname);
-	if (e->n_outs >= MAX_OUTPUTS)
+	if ((o = new_output(e, oname, "crl")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 	interval = clv_duration_is_zero(&k->tmpl.crl_next_update) ? ninety :
 	    k->tmpl.crl_next_update;
@@ -757,34 +834,12 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		goto out;
 	}
 	if ((r = clv_lint_crl_tbs(tbs.data, tbs.len, &ninety, &lr)) != 0) {
-		r = r == CLV_E_LINT ? lint_refused(e, st, "CRL", &lr, diag) :
-		    clv_diag_set(diag, r, "step '%s': cannot lint the CRL", st->id);
+		r = lint_or_refuse(e, st, "CRL", r, &lr, diag);
 		goto out;
 	}
-	if ((r = clv_hsm_sign(e->hsm, k->label, &req.sigalg, tbs.data, tbs.len, &sig)) != 0) {
-		r = clv_diag_set(diag, r, "step '%s': the HSM did not sign: %s", st->id,
-		    clv_strerror(r));
+	if ((r = sign_checked(e, st, k, &req.sigalg, &tbs, issuer->cert->pubkey, o, &crl,
+	    diag)) != 0)
 		goto out;
-	}
-	o = &e->outs[e->n_outs];
-	memset(o, 0, sizeof(*o));
-	snprintf(o->name, sizeof(o->name), "%s", oname);
-	snprintf(o->kind, sizeof(o->kind), "crl");
-	if ((r = clv_issue_crl(&tbs, &req.sigalg, &sig, &o->der)) != 0)
-		goto out;
-	if ((r = clv_crl_parse(o->der.data, o->der.len, &crl, diag)) != 0)
-		goto out_bad;
-	if (crl->tbs_len != tbs.len || memcmp(crl->der.data + crl->tbs_off, tbs.data, tbs.len)) {
-		r = clv_diag_set(diag, CLV_E_TBS_MISMATCH,
-		    "step '%s': the signed CRL's TBS differs from the linted one", st->id);
-		goto out_bad;
-	}
-	if ((r = clv_crl_verify(crl, issuer->cert->pubkey)) != 0) {
-		r = clv_diag_set(diag, r, "step '%s': the CRL's signature does not verify", st->id);
-		goto out_bad;
-	}
-	clv_sha256(o->der.data, o->der.len, o->sha256);
-	e->n_outs++;
 
 	clv_hex(num + i, nlen, num_hex);
 	memset(&rec, 0, sizeof(rec));
@@ -792,37 +847,19 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	snprintf(rec.issuer_label, sizeof(rec.issuer_label), "%s", k->label);
 	snprintf(rec.serial_hex, sizeof(rec.serial_hex), "%s", num_hex);
 	snprintf(rec.subject, sizeof(rec.subject), "%s", crl->issuer);
-	memcpy(rec.sha256, o->sha256, 32);
 	rec.created = req.this_update;
 	rec.not_before = req.this_update;
 	rec.not_after = req.next_update;
-	rec.rehearsal = e->o->rehearsal;
-	rec.der = o->der.data;
-	rec.der_len = o->der.len;
 	colon_fp(o->sha256, fp);
 	snprintf(detail, sizeof(detail), "CSCA CRL number %llu, %zu revoked, SHA-256 %s",
 	    (unsigned long long)next, crl->n_revoked, fp);
-	if ((r = clv_store_begin(e->store)) != 0)
-		goto out;
-	if ((r = clv_store_object_add(e->store, &rec, NULL)) != 0 ||
-	    (r = audit(e, CLV_EV_CRL_ISSUED, k->uri, o->sha256, "ok", detail)) != 0 ||
-	    (r = clv_store_commit(e->store)) != 0) {
-		clv_store_rollback(e->store);
-		r = clv_diag_set(diag, r, "store: cannot record the CRL: %s", clv_strerror(r));
-		goto out;
-	}
-	if ((r = write_output(e, o, "X509 CRL", diag)) != 0)
+	if ((r = record_output(e, o, &rec, k, CLV_EV_CRL_ISSUED, detail, NULL, diag)) != 0)
 		goto out;
 	snprintf(e->summary, sizeof(e->summary), "CRL %s.der number %llu", oname,
 	    (unsigned long long)next);
-	r = 0;
-	goto out;
-out_bad:
-	clv_buf_free(&o->der);
 out:
 	clv_crl_free(crl);
 	clv_buf_free(&tbs);
-	clv_buf_free(&sig);
 	return r;
 }
 
