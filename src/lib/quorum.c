@@ -1,0 +1,2 @@
+/* quorum: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* seal: being written. */
+#include "config.h"
