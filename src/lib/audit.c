@@ -71,6 +71,17 @@ static const char *const event_names[] = {
 	[CLV_EV_OUTPUT_WRITTEN] = "output-written",
 	[CLV_EV_LINT_REFUSED] = "lint-refused",
 	[CLV_EV_WITNESS_ACK] = "witness-ack",
+	[CLV_EV_QUORUM_DEALT] = "quorum-dealt",
+	[CLV_EV_SHARE_SEALED] = "share-sealed",
+	[CLV_EV_SHARE_VERIFIED] = "share-verified",
+	[CLV_EV_SHARE_ACCEPTED] = "share-accepted",
+	[CLV_EV_SHARE_REFUSED] = "share-refused",
+	[CLV_EV_QUORUM_LOGIN] = "quorum-login",
+	[CLV_EV_QUORUM_FAILED] = "quorum-failed",
+	[CLV_EV_RESHARE_PREPARED] = "reshare-prepared",
+	[CLV_EV_PIN_CHANGED] = "pin-changed",
+	[CLV_EV_RESHARE_COMMITTED] = "reshare-committed",
+	[CLV_EV_RESHARE_ABANDONED] = "reshare-abandoned",
 };
 
 #define EVENT_NAMES_LEN (sizeof(event_names) / sizeof(event_names[0]))

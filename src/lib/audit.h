@@ -33,6 +33,18 @@ typedef enum clv_audit_event {
 	CLV_EV_OUTPUT_WRITTEN = 16,
 	CLV_EV_LINT_REFUSED = 17,
 	CLV_EV_WITNESS_ACK = 18,
+	/* quorum: officers by name, never a share, a PIN or a hash of either */
+	CLV_EV_QUORUM_DEALT = 19,
+	CLV_EV_SHARE_SEALED = 20,
+	CLV_EV_SHARE_VERIFIED = 21,
+	CLV_EV_SHARE_ACCEPTED = 22,
+	CLV_EV_SHARE_REFUSED = 23,
+	CLV_EV_QUORUM_LOGIN = 24,
+	CLV_EV_QUORUM_FAILED = 25,
+	CLV_EV_RESHARE_PREPARED = 26,
+	CLV_EV_PIN_CHANGED = 27,
+	CLV_EV_RESHARE_COMMITTED = 28,
+	CLV_EV_RESHARE_ABANDONED = 29,
 } clv_audit_event_t;
 
 /* "key-generated"; "unknown" for a value that is not in the list. */

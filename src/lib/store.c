@@ -125,9 +125,51 @@ static const char migration_1[] =
 	"  SELECT RAISE(ABORT, 'the audit trail is append-only');\n"
 	"END;\n";
 
+/*
+ * Schema v2: quorum share sets.  A descriptor is public (officer names,
+ * salted commitments, the check value): never a share or a PIN.  One active
+ * and at most one pending set per token and purpose; states only move
+ * forward: pending -> active | abandoned, active -> retired.
+ */
+static const char migration_2[] =
+	"CREATE TABLE share_sets (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  set_id TEXT NOT NULL UNIQUE CHECK (length(set_id) = 32\n"
+	"    AND set_id NOT GLOB '*[^0-9a-f]*'),\n"
+	"  token_serial TEXT NOT NULL,\n"
+	"  purpose TEXT NOT NULL CHECK (purpose IN ('user-pin', 'so-pin')),\n"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'retired', 'abandoned')),\n"
+	"  threshold INTEGER NOT NULL CHECK (threshold BETWEEN 2 AND 16),\n"
+	"  count INTEGER NOT NULL CHECK (count BETWEEN threshold AND 16),\n"
+	"  created INTEGER NOT NULL,\n"
+	"  descriptor BLOB NOT NULL,\n"
+	"  signature BLOB NOT NULL,\n"
+	"  signer_label TEXT NOT NULL,\n"
+	"  rehearsal INTEGER NOT NULL CHECK (rehearsal IN (0, 1))\n"
+	");\n"
+	"CREATE UNIQUE INDEX share_sets_one_active ON share_sets (token_serial, purpose)\n"
+	"  WHERE state = 'active';\n"
+	"CREATE UNIQUE INDEX share_sets_one_pending ON share_sets (token_serial, purpose)\n"
+	"  WHERE state = 'pending';\n"
+	"CREATE TRIGGER share_sets_no_delete BEFORE DELETE ON share_sets BEGIN\n"
+	"  SELECT RAISE(ABORT, 'share sets are never deleted; retire them');\n"
+	"END;\n"
+	"CREATE TRIGGER share_sets_fixed BEFORE UPDATE OF id, set_id, token_serial, purpose,\n"
+	"  threshold, count, created, descriptor, signature, signer_label, rehearsal\n"
+	"  ON share_sets BEGIN\n"
+	"  SELECT RAISE(ABORT, 'only the state of a share set may change');\n"
+	"END;\n"
+	"CREATE TRIGGER share_sets_state_forward BEFORE UPDATE OF state ON share_sets\n"
+	"  WHEN NOT ((OLD.state = 'pending' AND NEW.state IN ('active', 'abandoned'))\n"
+	"        OR (OLD.state = 'active' AND NEW.state = 'retired'))\n"
+	"BEGIN\n"
+	"  SELECT RAISE(ABORT, 'share set state only moves forward');\n"
+	"END;\n";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CLV_STORE_SCHEMA_VERSION,
@@ -727,6 +769,179 @@ clv_store_key_set_state(clv_store_t *s, const char *label, const char *state)
 out:
 	sqlite3_finalize(st);
 	return r;
+}
+
+/* --- share sets ------------------------------------------------------- */
+
+static int
+share_set_valid(const clv_share_set_record_t *r)
+{
+	size_t i;
+
+	if (strlen(r->set_id_hex) != 32 || r->token_serial[0] == '\0' ||
+	    (strcmp(r->purpose, "user-pin") != 0 && strcmp(r->purpose, "so-pin") != 0) ||
+	    r->descriptor.data == NULL || r->signature.data == NULL || r->signer_label[0] == '\0')
+		return 0;
+	for (i = 0; i < 32; i++)
+		if (strchr("0123456789abcdef", r->set_id_hex[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+clv_store_share_set_add(clv_store_t *s, const clv_share_set_record_t *rec)
+{
+	static const char sql[] =
+	    "INSERT INTO share_sets (set_id, token_serial, purpose, state, threshold, count, "
+	    "created, descriptor, signature, signer_label, rehearsal) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+	sqlite3_stmt *st = NULL;
+	int r = CLV_E_INTERNAL, rc;
+
+	if (s == NULL || rec == NULL || !share_set_valid(rec))
+		return CLV_E_INVALID_ARG;
+	if ((r = prepare(s, sql, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, rec->set_id_hex)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, rec->token_serial)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, rec->purpose)) != SQLITE_OK ||
+	    (rc = bind_text(st, 4, rec->state)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 5, (int)rec->threshold)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 6, (int)rec->count)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 7, (sqlite3_int64)rec->created)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(st, 8, rec->descriptor.data, (int)rec->descriptor.len,
+	    SQLITE_TRANSIENT)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(st, 9, rec->signature.data, (int)rec->signature.len,
+	    SQLITE_TRANSIENT)) != SQLITE_OK ||
+	    (rc = bind_text(st, 10, rec->signer_label)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 11, rec->rehearsal ? 1 : 0)) != SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding a share set");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = clv_store_db_error(s, rc, "recording a share set");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+column_blob(sqlite3_stmt *st, int col, clv_buf_t *out)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	if (p == NULL || n <= 0)
+		return CLV_E_DB;
+	return clv_buf_set(out, p, (size_t)n);
+}
+
+static int
+share_set_query(clv_store_t *s, const char *where, const char *a, const char *b,
+    const char *c, clv_share_set_record_t *out)
+{
+	char sql[512];
+	sqlite3_stmt *st = NULL;
+	int r = CLV_E_INTERNAL, rc;
+
+	snprintf(sql, sizeof(sql), "SELECT set_id, token_serial, purpose, state, threshold, "
+	    "count, created, descriptor, signature, signer_label, rehearsal FROM share_sets "
+	    "WHERE %s ORDER BY id DESC LIMIT 1", where);
+	if ((r = prepare(s, sql, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, a)) != SQLITE_OK ||
+	    (b != NULL && (rc = bind_text(st, 2, b)) != SQLITE_OK) ||
+	    (c != NULL && (rc = bind_text(st, 3, c)) != SQLITE_OK)) {
+		r = clv_store_db_error(s, rc, "binding a share set query");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		r = CLV_E_DB_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = clv_store_db_error(s, rc, "looking up a share set");
+		goto out;
+	}
+	if ((r = column_text(s, st, 0, out->set_id_hex, sizeof(out->set_id_hex))) != 0 ||
+	    (r = column_text(s, st, 1, out->token_serial, sizeof(out->token_serial))) != 0 ||
+	    (r = column_text(s, st, 2, out->purpose, sizeof(out->purpose))) != 0 ||
+	    (r = column_text(s, st, 3, out->state, sizeof(out->state))) != 0)
+		goto out;
+	out->threshold = (unsigned)sqlite3_column_int(st, 4);
+	out->count = (unsigned)sqlite3_column_int(st, 5);
+	out->created = (time_t)sqlite3_column_int64(st, 6);
+	if ((r = column_blob(st, 7, &out->descriptor)) != 0 ||
+	    (r = column_blob(st, 8, &out->signature)) != 0 ||
+	    (r = column_text(s, st, 9, out->signer_label, sizeof(out->signer_label))) != 0)
+		goto out;
+	out->rehearsal = sqlite3_column_int(st, 10) ? 1 : 0;
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	if (r != 0)
+		clv_store_share_set_free(out);
+	return r;
+}
+
+int
+clv_store_share_set_find(clv_store_t *s, const char *token_serial, const char *purpose,
+    const char *state, clv_share_set_record_t *out)
+{
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (s == NULL || token_serial == NULL || purpose == NULL || state == NULL || out == NULL)
+		return CLV_E_INVALID_ARG;
+	return share_set_query(s, "token_serial = ?1 AND purpose = ?2 AND state = ?3",
+	    token_serial, purpose, state, out);
+}
+
+int
+clv_store_share_set_by_id(clv_store_t *s, const char *set_id_hex, clv_share_set_record_t *out)
+{
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (s == NULL || set_id_hex == NULL || out == NULL)
+		return CLV_E_INVALID_ARG;
+	return share_set_query(s, "set_id = ?1", set_id_hex, NULL, NULL, out);
+}
+
+int
+clv_store_share_set_state(clv_store_t *s, const char *set_id_hex, const char *state)
+{
+	static const char sql[] = "UPDATE share_sets SET state = ?1 WHERE set_id = ?2";
+	sqlite3_stmt *st = NULL;
+	int r = CLV_E_INTERNAL, rc;
+
+	if (s == NULL || set_id_hex == NULL || state == NULL)
+		return CLV_E_INVALID_ARG;
+	if ((r = prepare(s, sql, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, state)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, set_id_hex)) != SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding a share set state");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = clv_store_db_error(s, rc, "changing a share set state");
+		goto out;
+	}
+	r = sqlite3_changes(s->db) == 1 ? 0 : CLV_E_DB_NOT_FOUND;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+void
+clv_store_share_set_free(clv_share_set_record_t *rec)
+{
+	if (rec == NULL)
+		return;
+	clv_buf_free(&rec->descriptor);
+	clv_buf_free(&rec->signature);
 }
 
 /* --- objects ---------------------------------------------------------- */

@@ -13,7 +13,7 @@
 
 typedef struct clv_store clv_store_t;
 
-#define CLV_STORE_SCHEMA_VERSION 1
+#define CLV_STORE_SCHEMA_VERSION 2
 
 /* Opens (creating if create != 0) and migrates forward to the current schema.
  * A database with a newer schema is refused with CLV_E_DB_SCHEMA. */
@@ -75,6 +75,36 @@ int clv_store_crl_number_last(clv_store_t *s, const char *issuer_label, uint64_t
 /* DER of the object with this sha256 (caller frees).  CLV_E_DB_NOT_FOUND if
  * unknown, CLV_E_INTEGRITY if the stored DER no longer has that hash. */
 int clv_store_object_der(clv_store_t *s, const unsigned char sha256[32], clv_buf_t *out);
+
+/*
+ * Quorum share sets: the public descriptor of each (conclave-share(5)) and
+ * its signature by the token's ceremony key.  One active and at most one
+ * pending set per token and purpose; states move forward only
+ * (pending -> active | abandoned, active -> retired).
+ */
+typedef struct clv_share_set_record {
+	char set_id_hex[33];
+	char token_serial[32];
+	char purpose[16];           /* "user-pin", "so-pin" */
+	char state[16];             /* "pending", "active", "retired", "abandoned" */
+	unsigned threshold, count;
+	time_t created;
+	clv_buf_t descriptor;       /* canonical text */
+	clv_buf_t signature;        /* Ecdsa-Sig-Value by signer_label */
+	char signer_label[128];
+	int rehearsal;
+} clv_share_set_record_t;
+
+/* CLV_E_DB_CONSTRAINT for a second active or pending set. */
+int clv_store_share_set_add(clv_store_t *s, const clv_share_set_record_t *rec);
+/* The newest set of token and purpose in state; CLV_E_DB_NOT_FOUND if none. */
+int clv_store_share_set_find(clv_store_t *s, const char *token_serial, const char *purpose,
+    const char *state, clv_share_set_record_t *out);
+int clv_store_share_set_by_id(clv_store_t *s, const char *set_id_hex,
+    clv_share_set_record_t *out);
+/* Forward moves only; CLV_E_DB_CONSTRAINT otherwise. */
+int clv_store_share_set_state(clv_store_t *s, const char *set_id_hex, const char *state);
+void clv_store_share_set_free(clv_share_set_record_t *rec);
 
 /* For modules of the core that keep their own tables (audit). */
 struct sqlite3 *clv_store_db(clv_store_t *s);
