@@ -25,6 +25,11 @@
 
 /* ---- Shamir over GF(256) (constant-time field arithmetic) ---------------- */
 
+/* GF(256) with the AES polynomial x^8+x^4+x^3+x+1, branch- and table-free:
+ * the product, and the inverse as a^254 (0 maps to 0). */
+unsigned char clv_gf256_mul(unsigned char a, unsigned char b);
+unsigned char clv_gf256_inv(unsigned char a);
+
 /*
  * Splits secret (len <= 64 bytes) into n shares with threshold m
  * (2 <= m <= n <= 16).  Share i (0-based) has x = i + 1 and its len bytes
@@ -78,7 +83,9 @@ typedef struct clv_share_set {
 int clv_quorum_deal(const clv_secret_t *secret, clv_share_set_t *set, clv_secret_t **shares);
 
 /* Canonical text of a descriptor (conf format, see conclave-share(5)), the
- * bytes that are signed and stored; and back. */
+ * bytes that are signed and stored; and back.  Decoding is strict and accepts
+ * only the canonical text (what encoding the result gives, byte for byte):
+ * anything else is CLV_E_FORMAT with "WHAT:LINE: ..." in diag. */
 int clv_share_set_encode(const clv_share_set_t *set, clv_buf_t *out);
 int clv_share_set_decode(const char *what, const unsigned char *text, size_t len,
     clv_share_set_t *out, clv_diag_t *diag);
@@ -107,7 +114,9 @@ typedef struct clv_quorum_ops {
 	void (*progress)(const clv_quorum_t *q, clv_quorum_progress_t *out);
 	/* With m accepted shares: rebuild the PIN in locked memory, check it
 	 * against the check value, C_Login (so != 0: as SO), wipe it.  Fewer
-	 * than m: CLV_E_POLICY, nothing combined. */
+	 * than m: CLV_E_POLICY, nothing combined.  A "user-pin" set used with
+	 * so != 0, or an "so-pin" set with so == 0: CLV_E_POLICY.  The accepted
+	 * shares stay (for secret()) until free. */
 	int (*login)(clv_quorum_t *q, clv_hsm_t *h, int so, clv_diag_t *diag);
 	/* The rebuilt secret itself, for a PIN change (caller frees). */
 	int (*secret)(clv_quorum_t *q, clv_secret_t **out, clv_diag_t *diag);
