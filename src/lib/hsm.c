@@ -15,6 +15,11 @@
  * settable, CKA_SENSITIVE/CKA_EXTRACTABLE not honoured, public key unreadable)
  * is destroyed again before the error is returned: a half-made key must not
  * keep its label.
+ *
+ * Officer cards: an ECDH key (CKA_DERIVE, never CKA_SIGN) whose derived
+ * secret comes back as a session CKK_GENERIC_SECRET that is read into locked
+ * memory and destroyed at once; that secret, not the card's key, is what
+ * leaves the token.
  */
 #include "config.h"
 
@@ -36,7 +41,7 @@ struct clv_hsm {
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE session;
 	CK_TOKEN_INFO token;        /* as read when selected */
-	int logged_in;              /* we did C_Login(CKU_USER) on session */
+	int logged_in;              /* we did C_Login (user or SO) on session */
 };
 
 /* ---- CK_RV at the edge ------------------------------------------------- */
@@ -172,6 +177,33 @@ need_login(clv_hsm_t *h)
 		return CLV_E_NOT_LOGGED_IN;
 	}
 	return 0;
+}
+
+/* Logged in as user or as SO (C_SetPIN changes that login's PIN). */
+static int
+need_any_login(clv_hsm_t *h, int *so)
+{
+	CK_SESSION_INFO si;
+	CK_RV rv;
+	int r;
+
+	*so = 0;
+	if ((r = need_session(h)) != 0)
+		return r;
+	if ((rv = h->mod->C_GetSessionInfo(h->session, &si)) != CKR_OK)
+		return P11_FAIL(rv, "C_GetSessionInfo");
+	switch (si.state) {
+	case CKS_RW_USER_FUNCTIONS:
+	case CKS_RO_USER_FUNCTIONS:
+		return 0;
+	case CKS_RW_SO_FUNCTIONS:
+		*so = 1;
+		return 0;
+	default:
+		clv_error("token is not logged in (session state %lu)",
+		    (unsigned long)si.state);
+		return CLV_E_NOT_LOGGED_IN;
+	}
 }
 
 static int
@@ -942,6 +974,55 @@ out:
 }
 
 int
+clv_hsm_login_so(clv_hsm_t *h, const clv_secret_t *pin)
+{
+	CK_RV rv;
+	int r = CLV_E_INTERNAL;
+
+	if (!secret_ok(pin)) {
+		r = CLV_E_INVALID_ARG;
+		goto out;
+	}
+	if ((r = need_session(h)) != 0)
+		goto out;
+	rv = h->mod->C_Login(h->session, CKU_SO, pin->p, (CK_ULONG)pin->len);
+	if (rv == CKR_USER_ALREADY_LOGGED_IN) {
+		clv_debug("already logged in as SO");
+	} else if (rv != CKR_OK) {
+		r = P11_FAIL(rv, "C_Login (SO)");
+		goto out;
+	}
+	h->logged_in = 1;
+	r = 0;
+out:
+	return r;
+}
+
+int
+clv_hsm_set_pin(clv_hsm_t *h, const clv_secret_t *old_pin, const clv_secret_t *new_pin)
+{
+	int so = 0;
+	CK_RV rv;
+	int r = CLV_E_INTERNAL;
+
+	if (!secret_ok(old_pin) || !secret_ok(new_pin)) {
+		r = CLV_E_INVALID_ARG;
+		goto out;
+	}
+	if ((r = need_any_login(h, &so)) != 0)
+		goto out;
+	if ((rv = h->mod->C_SetPIN(h->session, old_pin->p, (CK_ULONG)old_pin->len,
+	    new_pin->p, (CK_ULONG)new_pin->len)) != CKR_OK) {
+		r = P11_FAIL(rv, so ? "C_SetPIN (SO)" : "C_SetPIN (user)");
+		goto out;
+	}
+	clv_info("changed the %s PIN", so ? "SO" : "user");
+	r = 0;
+out:
+	return r;
+}
+
+int
 clv_hsm_logout(clv_hsm_t *h)
 {
 	CK_RV rv;
@@ -996,6 +1077,7 @@ key_flags(clv_hsm_t *h, CK_OBJECT_HANDLE priv, clv_hsm_key_attrs_t *out)
 	    (r = get_bool(h, priv, CKA_ALWAYS_SENSITIVE, &out->always_sensitive)) != 0 ||
 	    (r = get_bool(h, priv, CKA_NEVER_EXTRACTABLE, &out->never_extractable)) != 0 ||
 	    (r = get_bool(h, priv, CKA_SIGN, &out->sign)) != 0 ||
+	    (r = get_bool(h, priv, CKA_DERIVE, &out->derive)) != 0 ||
 	    (r = get_bool(h, priv, CKA_TOKEN, &out->token)) != 0 ||
 	    (r = get_bool(h, priv, CKA_PRIVATE, &out->is_private)) != 0)
 		goto out;
@@ -1072,16 +1154,22 @@ destroy_pair(clv_hsm_t *h, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv)
 		P11_FAIL(rv, "C_DestroyObject (public key)");
 }
 
-int
-clv_hsm_generate(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
-    clv_pubkey_t **pub_out, clv_diag_t *diag)
+/* What a generated pair is for: a signing key (CA keys) or an officer
+ * card's ECDH key. */
+enum key_usage { USAGE_SIGN, USAGE_DERIVE };
+
+static int
+generate_pair(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
+    enum key_usage usage, clv_pubkey_t **pub_out, clv_diag_t *diag)
 {
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_BBOOL sign = usage == USAGE_SIGN ? CK_TRUE : CK_FALSE;
+	CK_BBOOL derive = usage == USAGE_DERIVE ? CK_TRUE : CK_FALSE;
 	CK_ULONG bits = 0;
 	CK_BYTE e65537[] = { 0x01, 0x00, 0x01 };
 	unsigned char tmp_id[20], key_id[20];
 	CK_MECHANISM mech = { 0, NULL, 0 };
-	CK_ATTRIBUTE pub_t[6], priv_t[8], set_id = { CKA_ID, key_id, sizeof(key_id) };
+	CK_ATTRIBUTE pub_t[8], priv_t[10], set_id = { CKA_ID, key_id, sizeof(key_id) };
 	CK_ULONG npub = 0, npriv = 0;
 	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
 	clv_buf_t params = { NULL, 0 };
@@ -1092,12 +1180,6 @@ clv_hsm_generate(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
 	CK_RV rv;
 	int r = CLV_E_INTERNAL;
 
-	if (pub_out != NULL)
-		*pub_out = NULL;
-	if (label == NULL || *label == '\0' || spec == NULL) {
-		r = CLV_E_INVALID_ARG;
-		goto out;
-	}
 	if ((r = check_keyspec(spec, diag)) != 0)
 		goto out;
 	if ((r = need_login(h)) != 0) {
@@ -1116,14 +1198,18 @@ clv_hsm_generate(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
 		goto out;
 
 	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
-	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_VERIFY, &yes, sizeof(yes) };
+	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_VERIFY, &sign, sizeof(sign) };
 	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
 	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_ID, tmp_id, sizeof(tmp_id) };
+	/* a share is sealed to a card's public key without its PIN */
+	if (usage == USAGE_DERIVE)
+		pub_t[npub++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &no, sizeof(no) };
 	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
 	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &yes, sizeof(yes) };
 	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &yes, sizeof(yes) };
 	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &no, sizeof(no) };
-	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_SIGN, &yes, sizeof(yes) };
+	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_SIGN, &sign, sizeof(sign) };
+	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_DERIVE, &derive, sizeof(derive) };
 	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
 	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_ID, tmp_id, sizeof(tmp_id) };
 	if (spec->type == CLV_KEY_EC) {
@@ -1174,7 +1260,17 @@ clv_hsm_generate(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
 		    "was destroyed", label, token, ka.sensitive, ka.extractable);
 		goto out;
 	}
-	clv_info("generated key pair '%s' on token '%s'", label, token);
+	if (usage == USAGE_DERIVE && (ka.derive != 1 || ka.sign == 1)) {
+		clv_error("token left ECDH key '%s' CKA_DERIVE=%d CKA_SIGN=%d", label,
+		    ka.derive, ka.sign);
+		r = clv_diag_set(diag, CLV_E_PKCS11, "generated key '%s' on token '%s': "
+		    "the token did not make a key for derivation only (CKA_DERIVE=%d, "
+		    "CKA_SIGN=%d; -1 = not reported); the pair was destroyed", label,
+		    token, ka.derive, ka.sign);
+		goto out;
+	}
+	clv_info("generated %s key pair '%s' on token '%s'",
+	    usage == USAGE_DERIVE ? "ECDH" : "signing", label, token);
 	if (pub_out != NULL) {
 		*pub_out = k;
 		k = NULL;
@@ -1186,6 +1282,181 @@ out:
 		destroy_pair(h, pub, priv);
 	clv_pubkey_free(k);
 	clv_buf_free(&params);
+	return r;
+}
+
+int
+clv_hsm_generate(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
+    clv_pubkey_t **pub_out, clv_diag_t *diag)
+{
+	int r = CLV_E_INTERNAL;
+
+	if (pub_out != NULL)
+		*pub_out = NULL;
+	if (label == NULL || *label == '\0' || spec == NULL) {
+		r = CLV_E_INVALID_ARG;
+		goto out;
+	}
+	if ((r = generate_pair(h, label, spec, USAGE_SIGN, pub_out, diag)) != 0)
+		goto out;
+	r = 0;
+out:
+	return r;
+}
+
+int
+clv_hsm_generate_ecdh(clv_hsm_t *h, const char *label, clv_curve_t curve,
+    clv_pubkey_t **pub_out, clv_diag_t *diag)
+{
+	clv_keyspec_t spec = { CLV_KEY_EC, curve, 0 };
+	int r = CLV_E_INTERNAL;
+
+	if (pub_out != NULL)
+		*pub_out = NULL;
+	if (label == NULL || *label == '\0') {
+		r = CLV_E_INVALID_ARG;
+		goto out;
+	}
+	if ((r = generate_pair(h, label, &spec, USAGE_DERIVE, pub_out, diag)) != 0)
+		goto out;
+	r = 0;
+out:
+	return r;
+}
+
+/* ---- officer cards: ECDH and identity ---------------------------------------- */
+
+int
+clv_hsm_ecdh(clv_hsm_t *h, const char *label, const unsigned char *peer_point,
+    size_t len, clv_secret_t **shared)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE gen = CKK_GENERIC_SECRET, kt = (CK_KEY_TYPE)-1;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ULONG value_len = 0;
+	CK_ATTRIBUTE kt_attr = { CKA_KEY_TYPE, &kt, sizeof(kt) }, value;
+	CK_ATTRIBUTE tmpl[6];
+	CK_ECDH1_DERIVE_PARAMS params;
+	CK_MECHANISM mech = { CKM_ECDH1_DERIVE, &params, sizeof(params) };
+	CK_OBJECT_HANDLE priv, derived = CK_INVALID_HANDLE;
+	const clv_curve_info_t *ci;
+	clv_buf_t ecp = { NULL, 0 };
+	clv_secret_t *s = NULL;
+	clv_curve_t curve;
+	CK_RV rv;
+	int r = CLV_E_INTERNAL;
+
+	if (shared != NULL)
+		*shared = NULL;
+	if (label == NULL || peer_point == NULL || shared == NULL) {
+		r = CLV_E_INVALID_ARG;
+		goto out;
+	}
+	if ((r = need_login(h)) != 0)
+		goto out;
+	if ((r = find_one(h, CKO_PRIVATE_KEY, label, &priv)) != 0)
+		goto out;
+	if ((rv = h->mod->C_GetAttributeValue(h->session, priv, &kt_attr, 1)) != CKR_OK) {
+		r = P11_FAIL(rv, "C_GetAttributeValue (CKA_KEY_TYPE)");
+		goto out;
+	}
+	if (kt != CKK_EC) {
+		clv_error("key '%s' (CKK 0x%lx) is not an EC key", label, (unsigned long)kt);
+		r = CLV_E_KEY_MISMATCH;
+		goto out;
+	}
+	if ((r = get_attr(h, priv, CKA_EC_PARAMS, &ecp)) != 0)
+		goto out;
+	if ((r = ec_params_decode(&ecp, &curve)) != 0)
+		goto out;
+	if ((ci = clv_curve_by_id(curve)) == NULL || ci->field_bytes == 0) {
+		r = CLV_E_UNSUPPORTED_CURVE;
+		goto out;
+	}
+	if (len != 1 + 2 * ci->field_bytes || peer_point[0] != 0x04) {
+		clv_error("ECDH with '%s' (%s): peer point of %zu octets starting 0x%02x; "
+		    "expected an uncompressed point of %zu", label, ci->name, len,
+		    len > 0 ? peer_point[0] : 0, 1 + 2 * ci->field_bytes);
+		r = CLV_E_FORMAT;
+		goto out;
+	}
+	if ((r = clv_secret_new(ci->field_bytes, &s)) != 0)
+		goto out;
+
+	params.kdf = CKD_NULL;
+	params.ulSharedDataLen = 0;
+	params.pSharedData = NULL;
+	params.ulPublicDataLen = (CK_ULONG)len;
+	params.pPublicData = (CK_BYTE_PTR)peer_point;
+	value_len = (CK_ULONG)ci->field_bytes;
+	tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
+	tmpl[1] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &gen, sizeof(gen) };
+	tmpl[2] = (CK_ATTRIBUTE){ CKA_TOKEN, &no, sizeof(no) };
+	tmpl[3] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &no, sizeof(no) };
+	tmpl[4] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &yes, sizeof(yes) };
+	tmpl[5] = (CK_ATTRIBUTE){ CKA_VALUE_LEN, &value_len, sizeof(value_len) };
+	if ((rv = h->mod->C_DeriveKey(h->session, &mech, priv, tmpl, 6,
+	    &derived)) != CKR_OK) {
+		r = P11_FAIL(rv, "C_DeriveKey (CKM_ECDH1_DERIVE)");
+		derived = CK_INVALID_HANDLE;
+		goto out;
+	}
+	value = (CK_ATTRIBUTE){ CKA_VALUE, s->p, (CK_ULONG)s->cap };
+	if ((rv = h->mod->C_GetAttributeValue(h->session, derived, &value, 1)) != CKR_OK) {
+		r = P11_FAIL(rv, "C_GetAttributeValue (CKA_VALUE of the derived secret)");
+		goto out;
+	}
+	if (value.ulValueLen != (CK_ULONG)ci->field_bytes) {
+		clv_error("ECDH with '%s': derived secret of %lu octets, expected %zu",
+		    label, (unsigned long)value.ulValueLen, ci->field_bytes);
+		r = CLV_E_PKCS11;
+		goto out;
+	}
+	s->len = ci->field_bytes;
+	*shared = s;
+	s = NULL;
+	r = 0;
+out:
+	if (derived != CK_INVALID_HANDLE &&
+	    (rv = h->mod->C_DestroyObject(h->session, derived)) != CKR_OK) {
+		P11_FAIL(rv, "C_DestroyObject (derived secret)");
+		if (r == 0) {
+			/* the secret is still in a session object: do not hand
+			 * it out as if all went well */
+			clv_secret_free(*shared);
+			*shared = NULL;
+			r = rv_code(rv);
+		}
+	}
+	clv_secret_free(s);
+	clv_buf_free(&ecp);
+	return r;
+}
+
+int
+clv_hsm_card_identity(clv_hsm_t *h, const char *key_label, char *out, size_t outlen)
+{
+	char label[33], serial[17];
+	int n, r = CLV_E_INTERNAL;
+
+	if (key_label == NULL || *key_label == '\0' || out == NULL || outlen == 0) {
+		r = CLV_E_INVALID_ARG;
+		goto out;
+	}
+	out[0] = '\0';
+	if ((r = need_session(h)) != 0)
+		goto out;
+	field_str(h->token.serialNumber, sizeof(h->token.serialNumber), serial);
+	field_str(h->token.label, sizeof(h->token.label), label);
+	n = snprintf(out, outlen, "serial=%s;label=%s;key=%s", serial, label, key_label);
+	if (n < 0 || (size_t)n >= outlen) {
+		clv_error("card identity of %d characters does not fit %zu", n, outlen);
+		out[0] = '\0';
+		r = CLV_E_INVALID_ARG;
+		goto out;
+	}
+	r = 0;
+out:
 	return r;
 }
 

@@ -43,7 +43,19 @@ int clv_hsm_init_token(clv_hsm_t *h, const char *label, const clv_secret_t *so_p
 
 /* C_Login as CKU_USER.  CLV_E_PIN_INCORRECT / CLV_E_PIN_LOCKED as the token says. */
 int clv_hsm_login(clv_hsm_t *h, const clv_secret_t *pin);
+/* C_Login as CKU_SO (the security officer: PIN changes, never key use).
+ * While the SO is logged in, the key operations refuse with
+ * CLV_E_NOT_LOGGED_IN; a user login is refused by the token. */
+int clv_hsm_login_so(clv_hsm_t *h, const clv_secret_t *pin);
 int clv_hsm_logout(clv_hsm_t *h);
+
+/*
+ * C_SetPIN in the current login state: the user PIN when logged in as user,
+ * the SO PIN when logged in as SO.  A session that is not logged in is
+ * refused (CLV_E_NOT_LOGGED_IN) rather than left to the token's choice.
+ * A wrong old_pin is CLV_E_PIN_INCORRECT.  Neither PIN is copied or logged.
+ */
+int clv_hsm_set_pin(clv_hsm_t *h, const clv_secret_t *old_pin, const clv_secret_t *new_pin);
 
 /* 1 in *exists if any object (public or private key) carries this label.
  * Private objects are visible only after login. */
@@ -52,11 +64,42 @@ int clv_hsm_label_exists(clv_hsm_t *h, const char *label, int *exists);
 /*
  * Generates a key pair with the label (CKA_LABEL, and CKA_ID = SHA-1 key id).
  * Refuses an existing label (CLV_E_KEY_EXISTS).  Private key: CKA_TOKEN,
- * CKA_PRIVATE, CKA_SENSITIVE, !CKA_EXTRACTABLE, CKA_SIGN.  Returns the public
- * key read back from the token.
+ * CKA_PRIVATE, CKA_SENSITIVE, !CKA_EXTRACTABLE, CKA_SIGN, !CKA_DERIVE.
+ * Returns the public key read back from the token.
  */
 int clv_hsm_generate(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
     clv_pubkey_t **pub_out, clv_diag_t *diag);
+
+/*
+ * An officer card's key: an EC key pair on curve (one of the curves keys are
+ * generated on) whose private key has CKA_DERIVE (not CKA_SIGN) and is
+ * CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, !CKA_EXTRACTABLE; the public key is
+ * not private, so a share can be sealed to it without the card's PIN.  For
+ * SoftHSM tokens standing in for cards and for cards that generate keys
+ * on-card.  Needs login; refuses an existing label (CLV_E_KEY_EXISTS); a
+ * pair the token does not make as asked is destroyed again.
+ */
+int clv_hsm_generate_ecdh(clv_hsm_t *h, const char *label, clv_curve_t curve,
+    clv_pubkey_t **pub_out, clv_diag_t *diag);
+
+/*
+ * ECDH with the private key labelled label (needs login): C_DeriveKey
+ * CKM_ECDH1_DERIVE (CKD_NULL, no shared data) with peer_point, an
+ * uncompressed point 04||X||Y on the key's curve (else CLV_E_FORMAT),
+ * into a session CKK_GENERIC_SECRET of the field length that is read
+ * (CKA_VALUE) into locked memory and destroyed at once.  *shared: the
+ * x-coordinate of the shared point, field length, big-endian.
+ */
+int clv_hsm_ecdh(clv_hsm_t *h, const char *label, const unsigned char *peer_point,
+    size_t len, clv_secret_t **shared);
+
+/*
+ * The identity recorded for an officer's card: "serial=<token serial>;
+ * label=<token label>;key=<key label>" of the selected token.  Formatted,
+ * not looked up: no login needed.  CLV_E_INVALID_ARG if it does not fit
+ * outlen.
+ */
+int clv_hsm_card_identity(clv_hsm_t *h, const char *key_label, char *out, size_t outlen);
 
 /* The public key of the pair with this label, read from the token
  * (CKA_EC_POINT accepted both raw and wrapped in an OCTET STRING). */
@@ -90,6 +133,7 @@ typedef struct clv_hsm_key_attrs {
 	int always_sensitive;   /* CKA_ALWAYS_SENSITIVE */
 	int never_extractable;  /* CKA_NEVER_EXTRACTABLE */
 	int sign;               /* CKA_SIGN */
+	int derive;             /* CKA_DERIVE */
 	int token;              /* CKA_TOKEN */
 	int is_private;         /* CKA_PRIVATE */
 	unsigned char id[64];   /* CKA_ID (the SHA-1 key id for keys we generated) */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gcrypt.h>
 #include <p11-kit/uri.h>
 
 #include "hsm.h"
@@ -180,6 +181,7 @@ check_generated(clv_hsm_t *h, const char *label, const clv_pubkey_t *pub)
 	CU_ASSERT_EQUAL(ka.always_sensitive, 1);
 	CU_ASSERT_EQUAL(ka.never_extractable, 1);
 	CU_ASSERT_EQUAL(ka.sign, 1);
+	CU_ASSERT_EQUAL(ka.derive, 0);
 	CU_ASSERT_EQUAL(ka.token, 1);
 	CU_ASSERT_EQUAL(ka.is_private, 1);
 	CU_ASSERT_EQUAL_FATAL(clv_pubkey_key_id(pub, kid), 0);
@@ -766,6 +768,302 @@ test_decode_ec_point(void)
 	CU_ASSERT_PTR_NULL(out.data);
 }
 
+/* ---- SO login, PIN changes, officer-card keys ------------------------------ */
+
+static void
+test_login_so_set_pin(void)
+{
+	clv_secret_t *so = secret(SO_PIN), *user = secret(USER_PIN);
+	clv_secret_t *new_user = secret("user-pin-new-16180");
+	clv_secret_t *new_so = secret("so-pin-new-14142");
+	clv_secret_t *bad = secret("not-the-pin-4711");
+	clv_keyspec_t ks = { CLV_KEY_EC, CLV_CURVE_P256, 0 };
+	clv_diag_t d = { "" };
+	clv_hsm_t *h;
+
+	store_new();
+	h = token_init("pins");
+	clv_log_set_handler(log_quiet, NULL, CLV_LOG_ERROR);
+	/* no login: C_SetPIN is not left to the token's choice */
+	CU_ASSERT_EQUAL(clv_hsm_set_pin(h, user, new_user), CLV_E_NOT_LOGGED_IN);
+	CU_ASSERT_EQUAL(clv_hsm_login_so(h, bad), CLV_E_PIN_INCORRECT);
+	CU_ASSERT_EQUAL(clv_hsm_login_so(h, user), CLV_E_PIN_INCORRECT);
+	CU_ASSERT_EQUAL(clv_hsm_login_so(h, NULL), CLV_E_INVALID_ARG);
+	clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+
+	/* user: a wrong old PIN changes nothing; the right one does */
+	login(h);
+	clv_log_set_handler(log_quiet, NULL, CLV_LOG_ERROR);
+	CU_ASSERT_EQUAL(clv_hsm_set_pin(h, bad, new_user), CLV_E_PIN_INCORRECT);
+	clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+	CU_ASSERT_EQUAL(clv_hsm_set_pin(h, user, NULL), CLV_E_INVALID_ARG);
+	logbuf[0] = '\0';
+	clv_log_set_handler(log_capture, NULL, CLV_LOG_DEBUG);
+	CU_ASSERT_EQUAL(clv_hsm_set_pin(h, user, new_user), 0);
+	CU_ASSERT_EQUAL(clv_hsm_logout(h), 0);
+	CU_ASSERT_EQUAL(clv_hsm_login(h, user), CLV_E_PIN_INCORRECT);
+	clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+	CU_ASSERT_PTR_NULL(strstr(logbuf, USER_PIN));
+	CU_ASSERT_PTR_NULL(strstr(logbuf, "user-pin-new-16180"));
+	CU_ASSERT_EQUAL(clv_hsm_login(h, new_user), 0);
+	CU_ASSERT_EQUAL(clv_hsm_logout(h), 0);
+
+	/* SO: key operations refused while the SO is logged in, user login too */
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_login_so(h, so), 0);
+	CU_ASSERT_EQUAL(clv_hsm_login_so(h, so), 0);
+	clv_log_set_handler(log_quiet, NULL, CLV_LOG_ERROR);
+	CU_ASSERT_EQUAL(clv_hsm_generate(h, "k", &ks, NULL, &d), CLV_E_NOT_LOGGED_IN);
+	CU_ASSERT_EQUAL(clv_hsm_generate_ecdh(h, "k", CLV_CURVE_P256, NULL, &d),
+	    CLV_E_NOT_LOGGED_IN);
+	CU_ASSERT(clv_hsm_login(h, new_user) < 0);
+	/* the SO PIN changes in the SO's login; the user PIN stays */
+	CU_ASSERT_EQUAL(clv_hsm_set_pin(h, bad, new_so), CLV_E_PIN_INCORRECT);
+	clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+	CU_ASSERT_EQUAL(clv_hsm_set_pin(h, so, new_so), 0);
+	CU_ASSERT_EQUAL(clv_hsm_logout(h), 0);
+	clv_log_set_handler(log_quiet, NULL, CLV_LOG_ERROR);
+	CU_ASSERT_EQUAL(clv_hsm_login_so(h, so), CLV_E_PIN_INCORRECT);
+	clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+	CU_ASSERT_EQUAL(clv_hsm_login_so(h, new_so), 0);
+	CU_ASSERT_EQUAL(clv_hsm_logout(h), 0);
+	CU_ASSERT_EQUAL(clv_hsm_login(h, new_user), 0);
+	/* closing a logged-in handle logs out: a new one starts logged out */
+	clv_hsm_close(h);
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_open(module_path(), &h, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_select(h, "label:pins", &d), 0);
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_login_so(h, new_so), 0);
+	clv_hsm_close(h);
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_open(module_path(), &h, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_select(h, "label:pins", &d), 0);
+	CU_ASSERT_EQUAL(clv_hsm_login(h, new_user), 0);
+	clv_secret_free(so);
+	clv_secret_free(user);
+	clv_secret_free(new_user);
+	clv_secret_free(new_so);
+	clv_secret_free(bad);
+	token_done(h);
+}
+
+static void
+test_generate_ecdh(void)
+{
+	static const clv_curve_t curves[] = { CLV_CURVE_P256, CLV_CURVE_BP256R1 };
+	static const char *const labels[] = { "officer-p256", "officer-bp256" };
+	clv_keyspec_t ks = { CLV_KEY_EC, CLV_CURVE_P256, 0 };
+	clv_sigalg_t alg = { CLV_KEY_EC, CLV_HASH_SHA256, 0, CLV_HASH_NONE, 0 };
+	clv_pubkey_t *pub = NULL, *back = NULL, *again = (clv_pubkey_t *)&again;
+	clv_hsm_key_attrs_t ka;
+	clv_buf_t sig = { NULL, 0 };
+	clv_diag_t d = { "" };
+	unsigned char kid[20];
+	clv_hsm_t *h;
+	size_t i;
+	int exists = 0;
+
+	h = token_new("card-a");
+	for (i = 0; i < 2; i++) {
+		pub = NULL;
+		CU_ASSERT_EQUAL_FATAL(clv_hsm_generate_ecdh(h, labels[i], curves[i], &pub,
+		    &d), 0);
+		CU_ASSERT_EQUAL(pub->type, CLV_KEY_EC);
+		CU_ASSERT_EQUAL(pub->curve, curves[i]);
+		CU_ASSERT_EQUAL_FATAL(clv_hsm_key_attrs(h, labels[i], &ka), 0);
+		CU_ASSERT_EQUAL(ka.derive, 1);
+		CU_ASSERT_EQUAL(ka.sign, 0);
+		CU_ASSERT_EQUAL(ka.sensitive, 1);
+		CU_ASSERT_EQUAL(ka.extractable, 0);
+		CU_ASSERT_EQUAL(ka.always_sensitive, 1);
+		CU_ASSERT_EQUAL(ka.never_extractable, 1);
+		CU_ASSERT_EQUAL(ka.token, 1);
+		CU_ASSERT_EQUAL(ka.is_private, 1);
+		CU_ASSERT_EQUAL_FATAL(clv_pubkey_key_id(pub, kid), 0);
+		CU_ASSERT(ka.id_len == 20 && memcmp(ka.id, kid, 20) == 0);
+		/* a derive key does not sign */
+		clv_log_set_handler(log_quiet, NULL, CLV_LOG_ERROR);
+		CU_ASSERT(clv_hsm_sign(h, labels[i], &alg, tbs, sizeof(tbs), &sig) < 0);
+		clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+		CU_ASSERT_PTR_NULL(sig.data);
+		clv_pubkey_free(pub);
+	}
+	/* an existing label is refused, whichever kind of key holds it */
+	CU_ASSERT_EQUAL(clv_hsm_generate_ecdh(h, "officer-p256", CLV_CURVE_P256, &again, &d),
+	    CLV_E_KEY_EXISTS);
+	CU_ASSERT_PTR_NULL(again);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "'officer-p256'"));
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_generate(h, "csca", &ks, NULL, &d), 0);
+	CU_ASSERT_EQUAL(clv_hsm_generate_ecdh(h, "csca", CLV_CURVE_P256, NULL, &d),
+	    CLV_E_KEY_EXISTS);
+	CU_ASSERT_EQUAL(clv_hsm_generate(h, "officer-bp256", &ks, NULL, &d), CLV_E_KEY_EXISTS);
+	/* the signing key does not derive */
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_key_attrs(h, "csca", &ka), 0);
+	CU_ASSERT_EQUAL(ka.derive, 0);
+	CU_ASSERT_EQUAL(ka.sign, 1);
+	/* curves keys are never generated on; no label */
+	clv_diag_clear(&d);
+	CU_ASSERT_EQUAL(clv_hsm_generate_ecdh(h, "p224", CLV_CURVE_P224, NULL, &d),
+	    CLV_E_UNSUPPORTED_CURVE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "P-224"));
+	CU_ASSERT_EQUAL(clv_hsm_generate_ecdh(h, "", CLV_CURVE_P256, NULL, &d),
+	    CLV_E_INVALID_ARG);
+	CU_ASSERT_EQUAL(clv_hsm_label_exists(h, "p224", &exists), 0);
+	CU_ASSERT_EQUAL(exists, 0);
+	/* the public key is readable without the card's PIN */
+	CU_ASSERT_EQUAL(clv_hsm_logout(h), 0);
+	CU_ASSERT_EQUAL(clv_hsm_pubkey(h, "officer-bp256", &back), 0);
+	CU_ASSERT(back != NULL && back->curve == CLV_CURVE_BP256R1);
+	clv_pubkey_free(back);
+	clv_log_set_handler(log_quiet, NULL, CLV_LOG_ERROR);
+	CU_ASSERT_EQUAL(clv_hsm_generate_ecdh(h, "late", CLV_CURVE_P256, NULL, &d),
+	    CLV_E_NOT_LOGGED_IN);
+	clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+	token_done(h);
+}
+
+/* libgcrypt's side of ECDH: a fresh key pair (d, Q) on the curve; *z is
+ * x(d * peer) computed by gcry_pk_encrypt with d as the scalar. */
+static void
+gcry_ecdh(const clv_curve_info_t *ci, const clv_pubkey_t *peer, clv_buf_t *q,
+    unsigned char *z)
+{
+	gcry_sexp_t parms = NULL, key = NULL, tok = NULL, pk = NULL, data = NULL, res = NULL;
+	gcry_mpi_t dmpi = NULL;
+	const char *p;
+	size_t n;
+
+	clv_gcry_init();
+	CU_ASSERT_FATAL(gcry_sexp_build(&parms, NULL, "(genkey (ecc (curve %s)))",
+	    ci->gcry_name) == 0);
+	CU_ASSERT_FATAL(gcry_pk_genkey(&key, parms) == 0);
+	CU_ASSERT_FATAL((tok = gcry_sexp_find_token(key, "q", 0)) != NULL);
+	CU_ASSERT_FATAL((p = gcry_sexp_nth_data(tok, 1, &n)) != NULL);
+	CU_ASSERT_EQUAL_FATAL(n, 1 + 2 * ci->field_bytes);
+	CU_ASSERT_EQUAL_FATAL(clv_buf_set(q, p, n), 0);
+	gcry_sexp_release(tok);
+	CU_ASSERT_FATAL((tok = gcry_sexp_find_token(key, "d", 0)) != NULL);
+	CU_ASSERT_FATAL((dmpi = gcry_sexp_nth_mpi(tok, 1, GCRYMPI_FMT_USG)) != NULL);
+	CU_ASSERT_FATAL(gcry_sexp_build(&pk, NULL, "(public-key (ecc (curve %s) (q %b)))",
+	    ci->gcry_name, (int)peer->ec_point.len, peer->ec_point.data) == 0);
+	CU_ASSERT_FATAL(gcry_sexp_build(&data, NULL, "(data (flags raw) (value %m))",
+	    dmpi) == 0);
+	CU_ASSERT_FATAL(gcry_pk_encrypt(&res, data, pk) == 0);
+	gcry_sexp_release(tok);
+	CU_ASSERT_FATAL((tok = gcry_sexp_find_token(res, "s", 0)) != NULL);
+	CU_ASSERT_FATAL((p = gcry_sexp_nth_data(tok, 1, &n)) != NULL);
+	CU_ASSERT_EQUAL_FATAL(n, 1 + 2 * ci->field_bytes);
+	memcpy(z, p + 1, ci->field_bytes);
+	gcry_mpi_release(dmpi);
+	gcry_sexp_release(tok);
+	gcry_sexp_release(res);
+	gcry_sexp_release(data);
+	gcry_sexp_release(pk);
+	gcry_sexp_release(key);
+	gcry_sexp_release(parms);
+}
+
+static void
+test_ecdh(void)
+{
+	static const clv_curve_t curves[] = { CLV_CURVE_P256, CLV_CURVE_BP256R1,
+	    CLV_CURVE_P384, CLV_CURVE_P521 };
+	clv_keyspec_t ks = { CLV_KEY_EC, CLV_CURVE_P256, 0 };
+	clv_secret_t *z = NULL, *z2 = NULL;
+	clv_pubkey_t *pub = NULL;
+	clv_buf_t q = { NULL, 0 }, q2 = { NULL, 0 };
+	clv_diag_t d = { "" };
+	unsigned char want[66];
+	char label[32];
+	clv_hsm_t *h;
+	size_t i;
+
+	h = token_new("card-ecdh");
+	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+		const clv_curve_info_t *ci = clv_curve_by_id(curves[i]);
+
+		snprintf(label, sizeof(label), "officer-%s", ci->name);
+		pub = NULL;
+		CU_ASSERT_EQUAL_FATAL(clv_hsm_generate_ecdh(h, label, curves[i], &pub, &d), 0);
+		gcry_ecdh(ci, pub, &q, want);
+		CU_ASSERT_EQUAL_FATAL(clv_hsm_ecdh(h, label, q.data, q.len, &z), 0);
+		CU_ASSERT_EQUAL(z->len, ci->field_bytes);
+		CU_ASSERT(z->len == ci->field_bytes && memcmp(z->p, want, z->len) == 0);
+		CU_ASSERT(z->cap >= z->len);
+		/* another peer, another secret */
+		gcry_ecdh(ci, pub, &q2, want);
+		CU_ASSERT_EQUAL_FATAL(clv_hsm_ecdh(h, label, q2.data, q2.len, &z2), 0);
+		CU_ASSERT(memcmp(z2->p, want, z2->len) == 0);
+		CU_ASSERT(memcmp(z->p, z2->p, z->len) != 0);
+		clv_secret_free(z);
+		clv_secret_free(z2);
+		z = z2 = NULL;
+
+		clv_log_set_handler(log_quiet, NULL, CLV_LOG_ERROR);
+		/* a point of the wrong size or compressed: refused before the token */
+		z = (clv_secret_t *)&z;
+		CU_ASSERT_EQUAL(clv_hsm_ecdh(h, label, q.data, q.len - 1, &z), CLV_E_FORMAT);
+		CU_ASSERT_PTR_NULL(z);
+		q.data[0] = 0x02;
+		CU_ASSERT_EQUAL(clv_hsm_ecdh(h, label, q.data, q.len, &z), CLV_E_FORMAT);
+		q.data[0] = 0x04;
+		/* a point off the curve: the token refuses */
+		q.data[q.len - 1] ^= 1;
+		CU_ASSERT(clv_hsm_ecdh(h, label, q.data, q.len, &z) < 0);
+		CU_ASSERT_PTR_NULL(z);
+		clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+		clv_buf_free(&q);
+		clv_buf_free(&q2);
+		clv_pubkey_free(pub);
+	}
+
+	/* a signing key does not derive; a missing key; no login */
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_generate(h, "csca", &ks, &pub, &d), 0);
+	gcry_ecdh(clv_curve_by_id(CLV_CURVE_P256), pub, &q, want);
+	clv_log_set_handler(log_quiet, NULL, CLV_LOG_ERROR);
+	CU_ASSERT(clv_hsm_ecdh(h, "csca", q.data, q.len, &z) < 0);
+	CU_ASSERT_PTR_NULL(z);
+	CU_ASSERT_EQUAL(clv_hsm_ecdh(h, "no-such-key", q.data, q.len, &z),
+	    CLV_E_KEY_NOT_FOUND);
+	CU_ASSERT_EQUAL(clv_hsm_ecdh(h, "officer-P-256", NULL, q.len, &z), CLV_E_INVALID_ARG);
+	CU_ASSERT_EQUAL(clv_hsm_logout(h), 0);
+	CU_ASSERT_EQUAL(clv_hsm_ecdh(h, "officer-P-256", q.data, q.len, &z),
+	    CLV_E_NOT_LOGGED_IN);
+	clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+	CU_ASSERT_PTR_NULL(z);
+	clv_buf_free(&q);
+	clv_pubkey_free(pub);
+	token_done(h);
+}
+
+static void
+test_card_identity(void)
+{
+	clv_hsm_t *h;
+	clv_token_info_t ti;
+	clv_diag_t d = { "" };
+	char id[256], want[256], small[24];
+
+	h = token_new("officer card A");
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_token_info(h, &ti), 0);
+	snprintf(want, sizeof(want), "serial=%s;label=officer card A;key=officer-key",
+	    ti.serial);
+	CU_ASSERT_EQUAL(clv_hsm_card_identity(h, "officer-key", id, sizeof(id)), 0);
+	CU_ASSERT_STRING_EQUAL(id, want);
+	/* formatted, not looked up: no login needed */
+	CU_ASSERT_EQUAL(clv_hsm_logout(h), 0);
+	CU_ASSERT_EQUAL(clv_hsm_card_identity(h, "officer-key", id, sizeof(id)), 0);
+	CU_ASSERT_STRING_EQUAL(id, want);
+	clv_log_set_handler(log_quiet, NULL, CLV_LOG_ERROR);
+	CU_ASSERT_EQUAL(clv_hsm_card_identity(h, "officer-key", small, sizeof(small)),
+	    CLV_E_INVALID_ARG);
+	CU_ASSERT_STRING_EQUAL(small, "");
+	CU_ASSERT_EQUAL(clv_hsm_card_identity(h, "", id, sizeof(id)), CLV_E_INVALID_ARG);
+	clv_hsm_close(h);
+	/* nothing selected */
+	CU_ASSERT_EQUAL_FATAL(clv_hsm_open(module_path(), &h, &d), 0);
+	CU_ASSERT_EQUAL(clv_hsm_card_identity(h, "officer-key", id, sizeof(id)), CLV_E_USAGE);
+	clv_log_set_handler(NULL, NULL, CLV_LOG_WARN);
+	token_done(h);
+}
+
 int
 main(void)
 {
@@ -786,6 +1084,10 @@ main(void)
 		{ "key URI", test_key_uri },
 		{ "serials and random", test_serial_and_random },
 		{ "CKA_EC_POINT raw and wrapped", test_decode_ec_point },
+		{ "SO login and PIN changes", test_login_so_set_pin },
+		{ "officer-card ECDH keys", test_generate_ecdh },
+		{ "ECDH agrees with libgcrypt", test_ecdh },
+		{ "card identity", test_card_identity },
 		{ NULL, NULL },
 	};
 	return clv_unit_run("hsm", tests);
