@@ -472,3 +472,89 @@ clv_der_span(asn1_node n, const unsigned char *der, size_t len, const char *name
 	*end = (size_t)e + 1;   /* exclusive */
 	return 0;
 }
+
+/*
+ * DER's rules that libtasn1 does not enforce when decoding: minimal definite
+ * lengths, primitive strings, minimal INTEGERs, BOOLEAN TRUE as FF, BIT
+ * STRING unused bits in range and zero.  Walks every TLV with libtasn1's
+ * tag and length readers.
+ */
+static int
+strict_walk(const unsigned char *der, size_t len, size_t base, int depth, size_t *bad,
+    const char **why)
+{
+	size_t off = 0;
+
+	if (depth > 32) {
+		*bad = base;
+		*why = "nested too deeply";
+		return CLV_E_DER;
+	}
+	while (off < len) {
+		const unsigned char *p = der + off;
+		unsigned char cls;
+		unsigned long tag;
+		int taglen = 0, lenlen = 0, cons = (p[0] & 0x20) != 0;
+		long clen;
+
+		*bad = base + off;
+		if (asn1_get_tag_der(p, (int)(len - off), &cls, &taglen, &tag) != ASN1_SUCCESS) {
+			*why = "bad tag";
+			return CLV_E_DER;
+		}
+		clen = asn1_get_length_der(p + taglen, (int)(len - off - (size_t)taglen), &lenlen);
+		if (clen < 0 || (size_t)taglen + (size_t)lenlen + (size_t)clen > len - off) {
+			*why = clen == -1 ? "indefinite length" : "bad length";
+			return CLV_E_DER;
+		}
+		if (lenlen > 1 && (clen < 128 || p[taglen + 1] == 0)) {
+			*why = "length not in its shortest form";
+			return CLV_E_DER;
+		}
+		p += taglen + lenlen;
+		if (cls == ASN1_CLASS_UNIVERSAL && !cons) {
+			if ((tag == 2 || tag == 10) && (clen == 0 || (clen > 1 &&
+			    ((p[0] == 0x00 && !(p[1] & 0x80)) || (p[0] == 0xff && (p[1] & 0x80)))))) {
+				*why = "INTEGER not in its shortest form";
+				return CLV_E_DER;
+			}
+			if (tag == 1 && (clen != 1 || (p[0] != 0x00 && p[0] != 0xff))) {
+				*why = "BOOLEAN not 00 or FF";
+				return CLV_E_DER;
+			}
+			if (tag == 3 && (clen < 1 || p[0] > 7 || (clen == 1 && p[0] != 0) ||
+			    (clen > 1 && (p[clen - 1] & ((1u << p[0]) - 1)) != 0))) {
+				*why = "BIT STRING unused bits out of range or not zero";
+				return CLV_E_DER;
+			}
+		}
+		if (cls == ASN1_CLASS_UNIVERSAL && cons && (tag == 3 || tag == 4 || tag == 12 ||
+		    tag == 19 || tag == 22 || tag == 23 || tag == 24)) {
+			*why = "constructed string";
+			return CLV_E_DER;
+		}
+		if (cons && strict_walk(p, (size_t)clen, base + off + (size_t)taglen +
+		    (size_t)lenlen, depth + 1, bad, why) != 0)
+			return CLV_E_DER;
+		off += (size_t)taglen + (size_t)lenlen + (size_t)clen;
+	}
+	return 0;
+}
+
+int
+clv_der_check_strict(const unsigned char *der, size_t len, size_t *bad_offset,
+    const char **why)
+{
+	size_t bad = 0;
+	const char *w = "";
+	int r;
+
+	if (der == NULL || len == 0)
+		return CLV_E_INVALID_ARG;
+	r = strict_walk(der, len, 0, 0, &bad, &w);
+	if (bad_offset != NULL)
+		*bad_offset = r ? bad : 0;
+	if (why != NULL)
+		*why = r ? w : "";
+	return r;
+}

@@ -47,4 +47,12 @@ int clv_der_span(asn1_node n, const unsigned char *der, size_t len,
 /* BIT STRING helpers: read the bit string value as bytes and bit length. */
 int clv_der_read_bits(asn1_node n, const char *name, clv_buf_t *out, int *bits);
 
+/*
+ * DER's rules libtasn1 does not check when decoding (shortest lengths,
+ * primitive strings, shortest INTEGERs, BOOLEAN 00/FF, BIT STRING unused
+ * bits).  CLV_E_DER with the offset of the first offending TLV and why.
+ */
+int clv_der_check_strict(const unsigned char *der, size_t len, size_t *bad_offset,
+    const char **why);
+
 #endif

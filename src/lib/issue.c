@@ -107,7 +107,7 @@ int
 clv_issue_name(const clv_template_t *t, int rehearsal, clv_buf_t *out)
 {
 	asn1_node n = NULL;
-	char cn[128];
+	char cn[160];
 	int r = CLV_E_INTERNAL;
 
 	if (t == NULL || out == NULL)
@@ -131,8 +131,15 @@ clv_issue_name(const clv_template_t *t, int rehearsal, clv_buf_t *out)
 	if (t->serial_number[0] != '\0' && (r = add_rdn(n, "rdnSequence", OID_SERIAL_NUMBER,
 	    ASN1_ETYPE_PRINTABLE_STRING, t->serial_number)) != 0)
 		goto out;
-	/* ub-common-name is 64: a rehearsal stamp shortens the name, never the stamp */
-	snprintf(cn, 65, "%s%s", rehearsal ? "REHEARSAL " : "", t->common_name);
+	/* ub-common-name is 64: a rehearsal stamp shortens the name, never the
+	 * stamp, and never in the middle of a UTF-8 character */
+	snprintf(cn, sizeof(cn), "%s%s", rehearsal ? "REHEARSAL " : "", t->common_name);
+	if (strlen(cn) > 64) {
+		size_t cut = 64;
+		while (cut > 0 && ((unsigned char)cn[cut] & 0xc0) == 0x80)
+			cut--;
+		cn[cut] = '\0';
+	}
 	if ((r = add_rdn(n, "rdnSequence", OID_COMMON_NAME, dirstring_type(cn), cn)) != 0)
 		goto out;
 	r = clv_der_encode(n, "", out);

@@ -164,6 +164,30 @@ check_name(asn1_node n, const char *name, const char *what, clv_lint_result_t *r
 		finding(res, "name-cn", "%s: commonName is missing", what);
 }
 
+/* DER is one encoding: what libtasn1 accepts as BER but DER forbids, and
+ * what the decoded tree does not encode the same way again. */
+static void
+check_der(asn1_node n, const unsigned char *der, size_t len, clv_lint_result_t *res)
+{
+	clv_buf_t again = { NULL, 0 };
+	const char *why;
+	size_t i;
+
+	if (clv_der_check_strict(der, len, &i, &why) != 0)
+		finding(res, "der-encoding", "not DER at byte %zu: %s", i, why);
+	if (clv_der_encode(n, "", &again) != 0) {
+		finding(res, "der-encoding", "the structure cannot be encoded again");
+		return;
+	}
+	if (again.len != len || memcmp(again.data, der, len) != 0) {
+		for (i = 0; i < len && i < again.len && der[i] == again.data[i]; i++)
+			;
+		finding(res, "der-encoding", "not DER: the canonical encoding differs from "
+		    "byte %zu on (an encoded DEFAULT value, an unsorted SET OF, ...)", i);
+	}
+	clv_buf_free(&again);
+}
+
 typedef struct ext_view {
 	char oid[64];
 	int critical;
@@ -339,6 +363,7 @@ clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 	memset(res, 0, sizeof(*res));
 	if ((r = clv_der_decode("TBSCertificate", tbs, len, &n, "TBSCertificate", NULL)) != 0)
 		goto out;
+	check_der(n, tbs, len, res);
 
 	/* Table 5: body */
 	if (clv_der_read_int(n, "version", &version) != 0 || version != 2)
@@ -541,7 +566,7 @@ out:
 
 int
 clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max_interval,
-    clv_lint_result_t *res)
+    const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res)
 {
 	asn1_node n = NULL, x = NULL;
 	clv_buf_t b = { NULL, 0 };
@@ -562,6 +587,11 @@ clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max
 		max_interval = &ninety;
 	if ((r = clv_der_decode("TBSCertList", tbs, len, &n, "TBSCertList", NULL)) != 0)
 		goto out;
+	check_der(n, tbs, len, res);
+	if (issuer_name != NULL && (clv_der_read_der(n, "issuer", &b) != 0 ||
+	    b.len != issuer_name->len || memcmp(b.data, issuer_name->data, b.len) != 0))
+		finding(res, "crl-issuer", "issuer is not the subject of the issuing CSCA certificate");
+	clv_buf_free(&b);
 	if (clv_der_read_int(n, "version", &version) != 0 || version != 1)
 		finding(res, "crl-version", "CRL version must be v2");
 	if (clv_der_read_der(n, "signature", &b) != 0 ||
@@ -589,14 +619,13 @@ clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max
 	}
 	{
 		int count = 0;
-		if (asn1_number_of_elements(n, "revokedCertificates", &count) == ASN1_SUCCESS &&
-		    count == 0) {
-			/* present but empty is not DER-minimal practice for a CSCA CRL */
-			l = sizeof(buf);
-			if (asn1_read_value(n, "revokedCertificates", buf, &l) == ASN1_SUCCESS)
-				finding(res, "crl-empty-revoked",
-				    "revokedCertificates must be omitted when empty");
-		}
+		size_t rs, re;
+		if (asn1_number_of_elements(n, "revokedCertificates", &count) != ASN1_SUCCESS)
+			count = 0;
+		/* present in the bytes but without an entry: RFC 5280 5.1.2.6 */
+		if (count == 0 && clv_der_span(n, tbs, len, "revokedCertificates", &rs, &re) == 0)
+			finding(res, "crl-empty-revoked",
+			    "revokedCertificates must be omitted when empty");
 		if (count > 0) {
 			int i;
 			char p[128];
@@ -618,6 +647,15 @@ clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max
 		finding(res, "crl-aki-missing", "authorityKeyIdentifier is mandatory");
 	else if (e->critical)
 		finding(res, "crl-aki-criticality", "authorityKeyIdentifier must be non-critical");
+	if (e != NULL && issuer_ski != NULL &&
+	    (x = decode_ext(e, "AuthorityKeyIdentifier", "crl-aki-decode", res)) != NULL) {
+		if (clv_der_read(x, "keyIdentifier", &b) != 0 || b.len != issuer_ski->len ||
+		    memcmp(b.data, issuer_ski->data, b.len) != 0)
+			finding(res, "crl-aki-value", "authorityKeyIdentifier is not the issuing "
+			    "CSCA's subjectKeyIdentifier");
+		clv_buf_free(&b);
+		clv_der_free(&x);
+	}
 	e = find_ext(exts, n_exts, "2.5.29.20");
 	if (e == NULL) {
 		finding(res, "crl-number-missing", "cRLNumber is mandatory");

@@ -8,6 +8,7 @@
 
 #include "clv.h"
 #include "template.h"
+#include "util.h"
 
 #define CLV_LINT_MAX 48
 
@@ -29,9 +30,11 @@ typedef struct clv_lint_result {
 int clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
     clv_lint_result_t *res);
 
-/* CSCA CRL (Doc 9303-12 Tables 9 and 10; nextUpdate within 90 days). */
+/* CSCA CRL (Doc 9303-12 Tables 9 and 10; nextUpdate within max_interval,
+ * 90 days when NULL), issued by the certificate with this subject and SKI
+ * (either may be NULL to skip that comparison). */
 int clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max_interval,
-    clv_lint_result_t *res);
+    const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res);
 
 /* All findings on one line each, "code: message". */
 void clv_lint_format(const clv_lint_result_t *res, char *out, size_t outlen);

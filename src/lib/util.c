@@ -260,26 +260,40 @@ fsync_parent(const char *path)
 	return r;
 }
 
+/*
+ * Outputs appear whole or not at all: the bytes go to a temporary file in
+ * the same directory, which is fsync'ed and then linked to the final name
+ * (link(2) never replaces an existing file), and the directory is fsync'ed.
+ * A crash or kill at any point leaves at most a ".tmp" file, never a
+ * truncated output under its real name.
+ */
 int
 clv_file_write_new(const char *path, const void *data, size_t len, int mode,
     clv_diag_t *diag)
 {
-	int r = CLV_E_INTERNAL, fd = -1;
+	char tmp[PATH_MAX];
+	unsigned char rnd[6];
+	char rhex[13];
+	int r = CLV_E_INTERNAL, fd = -1, made = 0;
 	size_t done = 0;
 	ssize_t n;
 
 	if (path == NULL || (data == NULL && len > 0))
 		return CLV_E_INVALID_ARG;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (clv_file_exists(path))
+		return clv_diag_set(diag, CLV_E_OUTPUT_EXISTS,
+		    "%s: output already exists; outputs are never overwritten", path);
+	clv_gcry_init();
+	gcry_create_nonce(rnd, sizeof(rnd));
+	clv_hex(rnd, sizeof(rnd), rhex);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, rhex) >= sizeof(tmp))
+		return clv_diag_set(diag, CLV_E_INVALID_ARG, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
-		if (errno == EEXIST)
-			r = clv_diag_set(diag, CLV_E_OUTPUT_EXISTS,
-			    "%s: output already exists; outputs are never overwritten", path);
-		else
-			r = clv_diag_set(diag, CLV_E_IO, "%s: cannot create: %s", path,
-			    strerror(errno));
-		return r;
+		r = clv_diag_set(diag, CLV_E_IO, "%s: cannot create: %s", path, strerror(errno));
+		goto out;
 	}
+	made = 1;
 	while (done < len) {
 		n = write(fd, (const unsigned char *)data + done, len - done);
 		if (n < 0 && errno == EINTR)
@@ -301,6 +315,17 @@ clv_file_write_new(const char *path, const void *data, size_t len, int mode,
 		goto out;
 	}
 	fd = -1;
+	if (link(tmp, path) != 0) {
+		if (errno == EEXIST)
+			r = clv_diag_set(diag, CLV_E_OUTPUT_EXISTS,
+			    "%s: output already exists; outputs are never overwritten", path);
+		else
+			r = clv_diag_set(diag, CLV_E_IO, "%s: cannot create: %s", path,
+			    strerror(errno));
+		goto out;
+	}
+	unlink(tmp);
+	made = 0;
 	if (fsync_parent(path) != 0) {
 		r = clv_diag_set(diag, CLV_E_IO, "%s: cannot fsync its directory", path);
 		goto out;
@@ -309,8 +334,8 @@ clv_file_write_new(const char *path, const void *data, size_t len, int mode,
 out:
 	if (fd >= 0)
 		close(fd);
-	if (r != 0 && r != CLV_E_OUTPUT_EXISTS)
-		unlink(path);   /* a half-written output must not look complete */
+	if (made)
+		unlink(tmp);
 	return r;
 }
 

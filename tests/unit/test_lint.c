@@ -217,11 +217,12 @@ test_rehearsal_stamp_in_cn(void)
 	clv_buf_free(&name);
 }
 
+/* The TBS of a CRL from the base template's issuer (and its name and key id). */
 static int
-crl_lint(time_t this_update, time_t next_update, size_t n_revoked, clv_lint_result_t *lr)
+crl_tbs(time_t this_update, time_t next_update, size_t n_revoked, clv_buf_t *tbs,
+    clv_buf_t *name, clv_buf_t *kid)
 {
 	clv_crl_request_t req;
-	clv_buf_t name = { NULL, 0 }, kid = { NULL, 0 }, tbs = { NULL, 0 };
 	clv_buf_t serials[2];
 	time_t dates[2] = { this_update - 86400, this_update - 3600 };
 	unsigned char id[20], num[1] = { 7 };
@@ -231,12 +232,12 @@ crl_lint(time_t this_update, time_t next_update, size_t n_revoked, clv_lint_resu
 	clv_buf_set(&serials[0], "\x01\x02", 2);
 	clv_buf_set(&serials[1], "\x7f", 1);
 	memset(&req, 0, sizeof(req));
-	if ((r = clv_issue_name(&base, 0, &name)) != 0)
+	if ((r = clv_issue_name(&base, 0, name)) != 0)
 		return r;
 	clv_pubkey_key_id(key, id);
-	clv_buf_set(&kid, id, sizeof(id));
-	req.issuer_name = &name;
-	req.issuer_key_id = &kid;
+	clv_buf_set(kid, id, sizeof(id));
+	req.issuer_name = name;
+	req.issuer_key_id = kid;
 	clv_issue_sigalg(&base, key, &req.sigalg);
 	req.this_update = this_update;
 	req.next_update = next_update;
@@ -245,14 +246,93 @@ crl_lint(time_t this_update, time_t next_update, size_t n_revoked, clv_lint_resu
 	req.n_revoked = n_revoked;
 	req.revoked_serials = serials;
 	req.revocation_dates = dates;
-	if ((r = clv_issue_tbs_crl(&req, &tbs)) == 0)
-		r = clv_lint_crl_tbs(tbs.data, tbs.len, NULL, lr);
-	clv_buf_free(&tbs);
-	clv_buf_free(&name);
-	clv_buf_free(&kid);
+	r = clv_issue_tbs_crl(&req, tbs);
 	clv_buf_free(&serials[0]);
 	clv_buf_free(&serials[1]);
 	return r;
+}
+
+static int
+crl_lint(time_t this_update, time_t next_update, size_t n_revoked, clv_lint_result_t *lr)
+{
+	clv_buf_t name = { NULL, 0 }, kid = { NULL, 0 }, tbs = { NULL, 0 };
+	int r;
+
+	if ((r = crl_tbs(this_update, next_update, n_revoked, &tbs, &name, &kid)) == 0)
+		r = clv_lint_crl_tbs(tbs.data, tbs.len, NULL, &name, &kid, lr);
+	clv_buf_free(&tbs);
+	clv_buf_free(&name);
+	clv_buf_free(&kid);
+	return r;
+}
+
+/* Inserts ins (n bytes) at offset at of the outer SEQUENCE's content and
+ * re-encodes the outer length (short, 81 or 82 form). */
+static void
+splice(const clv_buf_t *in, size_t at, const void *ins, size_t n, size_t drop, clv_buf_t *out)
+{
+	size_t hl = in->data[1] < 0x80 ? 2 : 2 + (in->data[1] & 0x7f), clen = in->len - hl;
+	size_t nlen = clen + n - drop, o = 0;
+	unsigned char *p = malloc(in->len + n + 4);
+
+	p[o++] = 0x30;
+	if (nlen < 0x80) {
+		p[o++] = (unsigned char)nlen;
+	} else if (nlen < 0x100) {
+		p[o++] = 0x81;
+		p[o++] = (unsigned char)nlen;
+	} else {
+		p[o++] = 0x82;
+		p[o++] = (unsigned char)(nlen >> 8);
+		p[o++] = (unsigned char)nlen;
+	}
+	memcpy(p + o, in->data + hl, at);
+	o += at;
+	memcpy(p + o, ins, n);
+	o += n;
+	memcpy(p + o, in->data + hl + at + drop, clen - at - drop);
+	o += clen - at - drop;
+	out->data = p;
+	out->len = o;
+}
+
+static void
+test_crl_tampered(void)
+{
+	const time_t now = 1795000000;
+	clv_buf_t name = { NULL, 0 }, kid = { NULL, 0 }, tbs = { NULL, 0 }, bad = { NULL, 0 };
+	clv_buf_t other = { NULL, 0 };
+	clv_lint_result_t lr;
+	unsigned char *p;
+
+	CU_ASSERT_EQUAL_FATAL(crl_tbs(now, now + 30 * 86400, 0, &tbs, &name, &kid), 0);
+	CU_ASSERT_EQUAL(clv_lint_crl_tbs(tbs.data, tbs.len, NULL, &name, &kid, &lr), 0);
+	/* an AKI that is not the issuer's SKI */
+	clv_buf_set(&bad, tbs.data, tbs.len);
+	p = memmem(bad.data, bad.len, kid.data, kid.len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	p[3] ^= 0x01;
+	CU_ASSERT_EQUAL(clv_lint_crl_tbs(bad.data, bad.len, NULL, &name, &kid, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "crl-aki-value"));
+	clv_buf_free(&bad);
+	/* another issuer name */
+	clv_buf_set(&other, name.data, name.len);
+	other.data[other.len - 1] ^= 0x01;
+	CU_ASSERT_EQUAL(clv_lint_crl_tbs(tbs.data, tbs.len, NULL, &other, &kid, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "crl-issuer"));
+	/* not DER: the version INTEGER with a leading zero octet (02 02 00 01) */
+	splice(&tbs, 0, "\x02\x02\x00\x01", 4, 3, &bad);
+	CU_ASSERT_EQUAL(clv_lint_crl_tbs(bad.data, bad.len, NULL, &name, &kid, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "der-encoding"));
+	clv_buf_free(&bad);
+	/* a long-form length: libtasn1 refuses it outright */
+	splice(&tbs, 0, "\x02\x81\x01\x01", 4, 3, &bad);
+	CU_ASSERT_NOT_EQUAL(clv_lint_crl_tbs(bad.data, bad.len, NULL, &name, &kid, &lr), 0);
+	clv_buf_free(&bad);
+	clv_buf_free(&other);
+	clv_buf_free(&tbs);
+	clv_buf_free(&name);
+	clv_buf_free(&kid);
 }
 
 static void
@@ -284,6 +364,7 @@ main(void)
 		{ "hash differs from the template", test_hash_differs_from_template },
 		{ "REHEARSAL stamp in the CN", test_rehearsal_stamp_in_cn },
 		{ "CRL lints", test_crl_lints },
+		{ "CRL with a foreign AKI, issuer, or BER", test_crl_tampered },
 		{ NULL, NULL },
 	};
 	char path[PATH_MAX];

@@ -463,7 +463,7 @@ test_ec_compressed_point(void)
 	static const clv_curve_t curves[] = { CLV_CURVE_P256, CLV_CURVE_BP256R1 };
 	const clv_curve_info_t *ci;
 	clv_pubkey_t *k = NULL;
-	clv_buf_t pt, cpt, spki;
+	clv_buf_t pt = { NULL, 0 }, cpt = { NULL, 0 }, spki = { NULL, 0 };
 	clv_diag_t diag;
 	size_t i, fb;
 
