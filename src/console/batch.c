@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +27,15 @@ section(batch_t *b, const char *name)
 	return NULL;
 }
 
+static int list_item(batch_t *b, const char *section_name, const char *key, unsigned n,
+    char *out, size_t outlen);
+
 int
 batch_load(batch_t *b, const char *path, clv_diag_t *diag)
 {
-	static const char *const known[] = { "confirm", "login", "labels" };
+	static const char *const known[] = { "confirm", "login", "labels", "officer", "quorum",
+	    "reshare", "rehearsal" };
+	struct stat st;
 	char tmp[512];
 	size_t i, k;
 	int r;
@@ -43,9 +50,11 @@ batch_load(batch_t *b, const char *path, clv_diag_t *diag)
 		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			if (strcmp(s->name, known[k]) == 0)
 				break;
-		if (k == sizeof(known) / sizeof(known[0]) || s->arg[0] != '\0') {
+		if (k == sizeof(known) / sizeof(known[0]) ||
+		    (strcmp(s->name, "officer") == 0) != (s->arg[0] != '\0')) {
 			r = clv_diag_set(diag, CLV_E_ANSWERS,
-			    "%s:%u: unknown section [%s%s%s]: expected [confirm], [login] or [labels]",
+			    "%s:%u: unknown section [%s%s%s]: expected [confirm], [login], [labels], "
+			    "[officer ID], [quorum], [reshare] or [rehearsal]",
 			    path, s->line, s->name, s->arg[0] ? " " : "", s->arg);
 			batch_free(b);
 			return r;
@@ -53,6 +62,7 @@ batch_load(batch_t *b, const char *path, clv_diag_t *diag)
 	}
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	snprintf(b->answers_dir, sizeof(b->answers_dir), "%s", dirname(tmp));
+	b->answers_private = stat(path, &st) == 0 && (st.st_mode & 077) == 0;
 	return 0;
 }
 
@@ -77,8 +87,29 @@ batch_check(batch_t *b, const char *script_path, clv_diag_t *diag)
 				for (k = 0; k < sc->n_steps; k++)
 					found |= sc->steps[k].action == CLV_ACT_GENERATE_KEY &&
 					    strcmp(clv_script_param(&sc->steps[k], "key"), e->key) == 0;
+				if (found && (e->value[0] == '\0' || strlen(e->value) > 127)) {
+					r = clv_diag_set(diag, CLV_E_ANSWERS, "%s:%u: [labels] %s: an "
+					    "HSM label of 1 to 127 bytes, got %zu", b->answers->path,
+					    e->line, e->key, strlen(e->value));
+					break;
+				}
 			} else if (strcmp(s->name, "login") == 0) {
 				found = strcmp(e->key, "pin_file") == 0;
+			} else if (strcmp(s->name, "officer") == 0) {
+				static const char *const okeys[] = { "name", "seal", "passphrase",
+				    "passphrase_file", "share_dir", "card", "card_key", "card_module",
+				    "card_pin", "card_pin_file", NULL };
+				for (k = 0; okeys[k] != NULL; k++)
+					found |= strcmp(e->key, okeys[k]) == 0;
+			} else if (strcmp(s->name, "quorum") == 0) {
+				found = strcmp(e->key, "present") == 0 ||
+				    strcmp(e->key, "so_present") == 0;
+			} else if (strcmp(s->name, "reshare") == 0) {
+				found = strcmp(e->key, "officers") == 0 ||
+				    strcmp(e->key, "so_officers") == 0;
+			} else if (strcmp(s->name, "rehearsal") == 0) {
+				found = strcmp(e->key, "threshold") == 0 ||
+				    strcmp(e->key, "so_threshold") == 0;
 			}
 			if (!found)
 				r = clv_diag_set(diag, CLV_E_ANSWERS,
@@ -86,7 +117,37 @@ batch_check(batch_t *b, const char *script_path, clv_diag_t *diag)
 				    "(expected: %s)", b->answers->path, e->line, s->name, e->key,
 				    sc->name, strcmp(s->name, "confirm") == 0 ?
 				    "a role of its [roles]" : strcmp(s->name, "labels") == 0 ?
-				    "a key its generate-key steps name" : "pin_file");
+				    "a key its generate-key steps name" :
+				    strcmp(s->name, "officer") == 0 ? "name, seal, passphrase, "
+				    "passphrase_file, share_dir, card, card_key, card_module, card_pin, "
+				    "card_pin_file" : strcmp(s->name, "quorum") == 0 ?
+				    "present, so_present" : strcmp(s->name, "reshare") == 0 ?
+				    "officers, so_officers" : strcmp(s->name, "rehearsal") == 0 ?
+				    "threshold, so_threshold" : "pin_file");
+		}
+	}
+	/* every officer a list names is enrolled */
+	for (i = 0; i < b->answers->n_sections && r == 0; i++) {
+		const clv_conf_section_t *s = &b->answers->sections[i];
+		if (strcmp(s->name, "quorum") != 0 && strcmp(s->name, "reshare") != 0)
+			continue;
+		for (j = 0; j < s->n_entries && r == 0; j++) {
+			const clv_conf_entry_t *e = &s->entries[j];
+			char id[64];
+			unsigned n;
+			for (n = 0; list_item(b, s->name, e->key, n, id, sizeof(id)) == 0; n++) {
+				size_t m;
+				found = 0;
+				for (m = 0; m < b->answers->n_sections; m++)
+					found |= strcmp(b->answers->sections[m].name, "officer") == 0 &&
+					    strcmp(b->answers->sections[m].arg, id) == 0;
+				if (!found) {
+					r = clv_diag_set(diag, CLV_E_ANSWERS, "%s:%u: [%s] %s: '%s' has "
+					    "no [officer %s] section", b->answers->path, e->line, s->name,
+					    e->key, id, id);
+					break;
+				}
+			}
 		}
 	}
 	clv_script_free(sc);
@@ -125,7 +186,7 @@ batch_pin(void *ctx, const char *token_label, clv_secret_t **out)
 	batch_t *b = ctx;
 	clv_conf_section_t *s = section(b, "login");
 	clv_conf_entry_t *e = s ? clv_conf_get(s, "pin_file") : NULL;
-	clv_diag_t d;
+	clv_diag_t d = { "" };
 	char path[1024];
 	int r;
 
@@ -196,6 +257,204 @@ batch_fingerprint(void *ctx, const char *what, const char *fp)
 	fflush(stdout);
 }
 
+static clv_conf_section_t *
+officer_section(batch_t *b, size_t i)
+{
+	size_t k, seen = 0;
+
+	for (k = 0; k < b->answers->n_sections; k++) {
+		clv_conf_section_t *s = &b->answers->sections[k];
+		if (strcmp(s->name, "officer") != 0)
+			continue;
+		if (seen++ == i)
+			return s;
+	}
+	return NULL;
+}
+
+static const char *
+value(clv_conf_section_t *s, const char *key)
+{
+	clv_conf_entry_t *e = s != NULL ? clv_conf_get(s, key) : NULL;
+
+	return e != NULL ? e->value : NULL;
+}
+
+static void
+answer_path(batch_t *b, const char *v, char *out, size_t outlen)
+{
+	if (v[0] == '/')
+		snprintf(out, outlen, "%s", v);
+	else
+		snprintf(out, outlen, "%s/%s", b->answers_dir, v);
+}
+
+static int
+batch_officer(void *ctx, size_t i, clv_officer_t *out)
+{
+	batch_t *b = ctx;
+	clv_conf_section_t *s = officer_section(b, i);
+	const char *v;
+
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		return CLV_E_DB_NOT_FOUND;
+	snprintf(out->id, sizeof(out->id), "%s", s->arg);
+	snprintf(out->name, sizeof(out->name), "%s", (v = value(s, "name")) ? v : s->arg);
+	v = value(s, "seal");
+	if (v == NULL || strcmp(v, "passphrase") == 0) {
+		out->seal = CLV_SEAL_PASSPHRASE;
+	} else if (strcmp(v, "card") == 0) {
+		out->seal = CLV_SEAL_CARD;
+	} else {
+		fprintf(stderr, "conclave: %s:%u: [officer %s] seal: expected passphrase or card, "
+		    "got '%s'\n", b->answers->path, s->line, s->arg, v);
+		return CLV_E_ANSWERS;
+	}
+	if ((v = value(s, "share_dir")) != NULL)
+		snprintf(out->share_dir, sizeof(out->share_dir), "%s", v);
+	if ((v = value(s, "card")) != NULL)
+		snprintf(out->card_token, sizeof(out->card_token), "%s", v);
+	if ((v = value(s, "card_key")) != NULL)
+		snprintf(out->card_key, sizeof(out->card_key), "%s", v);
+	if ((v = value(s, "card_module")) != NULL)
+		snprintf(out->card_module, sizeof(out->card_module), "%s", v);
+	if (out->seal == CLV_SEAL_CARD && (out->card_token[0] == '\0' || out->card_key[0] == '\0')) {
+		fprintf(stderr, "conclave: %s:%u: [officer %s] a card seal needs card (the token) "
+		    "and card_key (the label of the officer's EC key)\n", b->answers->path,
+		    s->line, s->arg);
+		return CLV_E_ANSWERS;
+	}
+	return 0;
+}
+
+static int
+batch_officer_secret(void *ctx, const clv_officer_t *o, const char *what, clv_secret_t **out)
+{
+	batch_t *b = ctx;
+	clv_conf_section_t *s = NULL;
+	const char *inline_key = strcmp(what, "passphrase") == 0 ? "passphrase" : "card_pin";
+	const char *file_key = strcmp(what, "passphrase") == 0 ? "passphrase_file" : "card_pin_file";
+	const char *v;
+	clv_diag_t d = { "" };
+	char path[1024];
+	size_t i;
+	int r;
+
+	*out = NULL;
+	for (i = 0; (s = officer_section(b, i)) != NULL; i++)
+		if (strcmp(s->arg, o->id) == 0)
+			break;
+	if (s == NULL)
+		return CLV_E_ANSWERS;
+	if ((v = value(s, inline_key)) != NULL) {
+		/* written in the answers file: a rehearsal's, or one nobody else can read */
+		if (!b->rehearsal && !b->answers_private) {
+			fprintf(stderr, "conclave: %s: [officer %s] %s: a secret written in the "
+			    "answers file needs the file to have no group or other access (chmod "
+			    "600), or use %s\n", b->answers->path, o->id, inline_key, file_key);
+			return CLV_E_POLICY;
+		}
+		if ((r = clv_secret_new(strlen(v) + 1, out)) != 0)
+			return r;
+		memcpy((*out)->p, v, strlen(v));
+		(*out)->len = strlen(v);
+		return 0;
+	}
+	if ((v = value(s, file_key)) == NULL) {
+		fprintf(stderr, "conclave: %s: [officer %s] gives no %s (%s or %s)\n",
+		    b->answers->path, o->id, what, inline_key, file_key);
+		return CLV_E_ANSWERS;
+	}
+	answer_path(b, v, path, sizeof(path));
+	if ((r = clv_secret_read_file(path, out, &d)) != 0)
+		fprintf(stderr, "conclave: %s: [officer %s] %s: %s\n", b->answers->path, o->id,
+		    file_key, d.msg);
+	return r;
+}
+
+/* The n-th id of a comma-separated list in [section] key. */
+static int
+list_item(batch_t *b, const char *section_name, const char *key, unsigned n, char *out,
+    size_t outlen)
+{
+	const char *v = value(section(b, section_name), key), *p, *end;
+	unsigned k = 0;
+
+	if (v == NULL)
+		return CLV_E_NOT_CONFIRMED;
+	for (p = v; *p; p = *end ? end + 1 : end) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (k++ == n) {
+			size_t len = (size_t)(end - p);
+			while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+				len--;
+			snprintf(out, outlen, "%.*s", (int)len, p);
+			return 0;
+		}
+	}
+	return CLV_E_NOT_CONFIRMED;
+}
+
+static int
+batch_next_share(void *ctx, const char *purpose, unsigned attempt,
+    const clv_quorum_progress_t *p, char *id, size_t idlen)
+{
+	batch_t *b = ctx;
+	int r = list_item(b, "quorum", strcmp(purpose, "so-pin") == 0 ? "so_present" : "present",
+	    attempt, id, idlen);
+
+	if (r == 0 && !b->quiet)
+		printf("      %s presents a %s share\n", id, purpose);
+	return r;
+}
+
+static void
+batch_quorum_progress(void *ctx, const char *purpose, const clv_quorum_progress_t *p)
+{
+	batch_t *b = ctx;
+	unsigned i;
+
+	if (b->quiet)
+		return;
+	printf("      quorum %u of %u:", p->have, p->need);
+	for (i = 0; i < p->have && i < CLV_QUORUM_MAX_SHARES; i++)
+		printf("%s %s", i ? "," : "", p->officers[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int
+batch_roster(void *ctx, const char *purpose, char ids[][32], size_t max, size_t *n)
+{
+	batch_t *b = ctx;
+	const char *key = strcmp(purpose, "so-pin") == 0 ? "so_officers" : "officers";
+
+	for (*n = 0; *n < max; (*n)++)
+		if (list_item(b, "reshare", key, (unsigned)*n, ids[*n], 32) != 0)
+			break;
+	return *n > 0 ? 0 : CLV_E_ANSWERS;
+}
+
+static void
+batch_rehearsal_quorum(void *ctx, unsigned *threshold, unsigned *so_threshold)
+{
+	batch_t *b = ctx;
+	clv_conf_section_t *s = section(b, "rehearsal");
+	const char *v;
+
+	if ((v = value(s, "threshold")) != NULL)
+		*threshold = (unsigned)strtoul(v, NULL, 10);
+	if ((v = value(s, "so_threshold")) != NULL)
+		*so_threshold = (unsigned)strtoul(v, NULL, 10);
+	else
+		*so_threshold = *threshold;
+}
+
 void
 batch_ui(clv_engine_ui_t *ui)
 {
@@ -207,4 +466,10 @@ batch_ui(clv_engine_ui_t *ui)
 	ui->step_end = batch_step_end;
 	ui->message = batch_message;
 	ui->fingerprint = batch_fingerprint;
+	ui->officer = batch_officer;
+	ui->officer_secret = batch_officer_secret;
+	ui->next_share = batch_next_share;
+	ui->quorum_progress = batch_quorum_progress;
+	ui->roster = batch_roster;
+	ui->rehearsal_quorum = batch_rehearsal_quorum;
 }

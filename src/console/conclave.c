@@ -19,6 +19,8 @@
 #include <time.h>
 
 #include "audit.h"
+#include "hsm.h"
+#include "pubkey.h"
 #include "console.h"
 #include "engine.h"
 #include "store.h"
@@ -34,6 +36,8 @@ usage(FILE *fp)
 	    "       conclave audit verify --store FILE\n"
 	    "       conclave audit show --store FILE\n"
 	    "       conclave show FILE\n"
+	    "       conclave card enroll --token SPEC --key LABEL --pin-file FILE\n"
+	    "                            [--module PATH] [--curve CURVE]\n"
 	    "       conclave version\n"
 	    "See conclave(1).\n");
 }
@@ -84,9 +88,11 @@ cmd_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (opts.rehearsal && (opts.token_spec != NULL || opts.module_path != NULL)) {
-		fprintf(stderr, "conclave run: --rehearsal makes its own throwaway SoftHSM token; "
-		    "--token and --module are for production ceremonies\n");
+	if (opts.rehearsal && (opts.token_spec != NULL || opts.module_path != NULL ||
+	    opts.store_path != NULL)) {
+		fprintf(stderr, "conclave run: --rehearsal makes its own throwaway SoftHSM token "
+		    "and keeps its records in the output directory; --token, --module and --store "
+		    "are for production ceremonies\n");
 		return 2;
 	}
 	opts.script_path = argv[optind];
@@ -111,6 +117,7 @@ cmd_run(int argc, char **argv)
 		return 1;
 	}
 	b.quiet = quiet;
+	b.rehearsal = opts.rehearsal;
 	if ((r = batch_check(&b, opts.script_path, &diag)) != 0) {
 		fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
 		batch_free(&b);
@@ -185,6 +192,83 @@ cmd_audit(int argc, char **argv)
 		fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
 	}
 	clv_store_close(s);
+	return r == 0 ? 0 : 1;
+}
+
+/* conclave card enroll: an officer's card gets the EC key their shares are
+ * sealed to (cards that generate keys on-card; SoftHSM stands in for tests). */
+static int
+cmd_card(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "token", required_argument, NULL, 't' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "module", required_argument, NULL, 'm' },
+		{ "curve", required_argument, NULL, 'c' },
+		{ "pin-file", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *token = NULL, *key = NULL, *module = NULL, *curve = "P-256", *pin_file = NULL;
+	const clv_curve_info_t *ci;
+	clv_secret_t *pin = NULL;
+	clv_pubkey_t *pub = NULL;
+	clv_hsm_t *h = NULL;
+	clv_diag_t diag;
+	char id[512], desc[64];
+	unsigned char kid[20];
+	char hex[64];
+	int c, r = 1;
+
+	memset(&diag, 0, sizeof(diag));
+	if (argc < 2 || strcmp(argv[1], "enroll") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "t:k:m:c:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': token = optarg; break;
+		case 'k': key = optarg; break;
+		case 'm': module = optarg; break;
+		case 'c': curve = optarg; break;
+		case 'p': pin_file = optarg; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || token == NULL || key == NULL || pin_file == NULL) {
+		fprintf(stderr, "conclave card enroll: expected --token SPEC --key LABEL "
+		    "--pin-file FILE\n");
+		return 2;
+	}
+	if ((ci = clv_curve_by_name(curve)) == NULL || !ci->generate) {
+		fprintf(stderr, "conclave card enroll: --curve '%s': expected P-256, P-384, P-521, "
+		    "brainpoolP256r1, brainpoolP384r1 or brainpoolP512r1\n", curve);
+		return 2;
+	}
+	if (clv_secret_read_file(pin_file, &pin, &diag) != 0 ||
+	    clv_hsm_open(module, &h, &diag) != 0 ||
+	    clv_hsm_select(h, token, &diag) != 0)
+		goto out;
+	if ((r = clv_hsm_login(h, pin)) != 0) {
+		snprintf(diag.msg, sizeof(diag.msg), "card '%s': login refused: %s", token,
+		    clv_strerror(r));
+		goto out;
+	}
+	if (clv_hsm_generate_ecdh(h, key, ci->id, &pub, &diag) != 0 ||
+	    clv_hsm_card_identity(h, key, id, sizeof(id)) != 0 ||
+	    clv_pubkey_key_id(pub, kid) != 0)
+		goto out;
+	clv_pubkey_describe(pub, desc, sizeof(desc));
+	clv_hex_colon(kid, sizeof(kid), hex);
+	printf("card enrolled: %s\n  key: %s, derive only, sensitive, never leaves the card\n"
+	    "  key id: %s\n", id, desc, hex);
+	r = 0;
+out:
+	if (r != 0)
+		fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : "card enrolment failed");
+	clv_pubkey_free(pub);
+	clv_secret_free(pin);
+	clv_hsm_close(h);
 	return r == 0 ? 0 : 1;
 }
 
@@ -270,6 +354,8 @@ main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
 		return cmd_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "card") == 0)
+		return cmd_card(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("conclave %s\n", PACKAGE_VERSION);
 		return 0;

@@ -10,6 +10,8 @@ typedef struct batch {
 	struct clv_conf *answers;
 	char answers_dir[512];
 	int quiet;
+	int rehearsal;              /* inline passphrases are for rehearsals */
+	int answers_private;        /* the answers file has no group/other access */
 } batch_t;
 
 int batch_load(batch_t *b, const char *answers_path, clv_diag_t *diag);

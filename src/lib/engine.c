@@ -30,58 +30,10 @@
 #include "verify.h"
 #include "x509.h"
 
-#define MAX_KEYS 8
-#define MAX_OUTPUTS 16
-#define SERIAL_OCTETS 16
+#include "engine_int.h"
 
-typedef struct key_state {
-	char name[64];              /* the script's name for it */
-	char label[128];            /* the HSM label */
-	char uri[512];
-	clv_template_t tmpl;
-	clv_pubkey_t *pub;          /* as generated */
-	unsigned char spki_sha256[32];
-} key_state_t;
-
-typedef struct output_state {
-	char name[64];
-	char kind[16];              /* "certificate", "crl" */
-	char der_path[PATH_MAX], pem_path[PATH_MAX];
-	clv_buf_t der;
-	unsigned char sha256[32];
-	clv_cert_t *cert;           /* certificates: parsed back */
-	char key_name[64];          /* key that the certificate certifies */
-} output_state_t;
-
-typedef struct engine {
-	const clv_engine_opts_t *o;
-	const clv_engine_ui_t *ui;
-	void *ctx;
-	clv_clock_t sysclock;
-	const clv_clock_t *clock;
-	clv_script_t *script;
-	clv_store_t *store;
-	clv_hsm_t *hsm;
-	int logged_in;
-	clv_token_info_t token;
-	int have_token;
-	char ceremony_id[128];
-	char rehearsal_dir[PATH_MAX];
-	clv_secret_t *rehearsal_pin;
-	char actors[512];           /* who confirmed the current step */
-	key_state_t keys[MAX_KEYS];
-	size_t n_keys;
-	output_state_t outs[MAX_OUTPUTS];
-	size_t n_outs;
-	char summary[1024];
-} engine_t;
-
-static void
-say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
+void
+engine_say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
 {
 	char buf[2048];
 	va_list ap;
@@ -93,8 +45,8 @@ say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
 		e->ui->message(e->ctx, kind, buf);
 }
 
-static int
-audit(engine_t *e, clv_audit_event_t ev, const char *key_uri, const unsigned char *sha,
+int
+engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri, const unsigned char *sha,
     const char *result, const char *detail)
 {
 	clv_audit_entry_t a;
@@ -237,10 +189,20 @@ remove_tree(const char *path)
 }
 
 static int
-rehearsal_token(engine_t *e, clv_diag_t *diag)
+script_has_action(const clv_script_t *sc, clv_action_t a)
 {
-	char tokens[PATH_MAX], conf[PATH_MAX], label[33], text[PATH_MAX + 128];
-	clv_secret_t *so_pin = NULL;
+	size_t i;
+
+	for (i = 0; i < sc->n_steps; i++)
+		if (sc->steps[i].action == a)
+			return 1;
+	return 0;
+}
+
+int
+engine_rehearsal_store(engine_t *e, clv_diag_t *diag)
+{
+	char tokens[PATH_MAX], conf[PATH_MAX], text[PATH_MAX + 128];
 	int r = CLV_E_INTERNAL;
 
 	snprintf(e->rehearsal_dir, sizeof(e->rehearsal_dir), "%s/conclave-rehearsal-XXXXXX",
@@ -268,25 +230,19 @@ rehearsal_token(engine_t *e, clv_diag_t *diag)
 	}
 	if ((r = clv_hsm_open(NULL, &e->hsm, diag)) != 0)
 		goto out;
-	if ((r = clv_secret_random_text(24, &so_pin)) != 0 ||
-	    (r = clv_secret_random_text(24, &e->rehearsal_pin)) != 0)
-		goto out;
-	snprintf(label, sizeof(label), "REHEARSAL %.22s", e->script->name);
-	if ((r = clv_hsm_init_token(e->hsm, label, so_pin, e->rehearsal_pin, diag)) != 0)
-		goto out;
-	say(e, CLV_MSG_INFO, "rehearsal: throwaway SoftHSM token '%s' created in %s",
-	    label, e->rehearsal_dir);
-	r = audit(e, CLV_EV_TOKEN_INITIALIZED, NULL, NULL, "ok",
-	    "rehearsal: throwaway SoftHSM token with engine-generated PINs");
+	engine_say(e, CLV_MSG_INFO, "rehearsal: throwaway SoftHSM token store in %s",
+	    e->rehearsal_dir);
+	/* a script that initialises its token does so in its init-token step;
+	 * any other gets a token with a quorum dealt as init-token would */
+	r = script_has_action(e->script, CLV_ACT_INIT_TOKEN) ? 0 : engine_rehearsal_quorum(e, diag);
 out:
-	clv_secret_free(so_pin);
 	return r;
 }
 
 /* ---- steps --------------------------------------------------------------- */
 
-static int
-need_hsm(engine_t *e, const clv_script_step_t *st, int login, clv_diag_t *diag)
+int
+engine_need_hsm(engine_t *e, const clv_script_step_t *st, int login, clv_diag_t *diag)
 {
 	if (e->hsm == NULL || !e->have_token)
 		return clv_diag_set(diag, CLV_E_SCRIPT,
@@ -306,7 +262,7 @@ step_check_token(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	int r;
 
 	if (e->o->rehearsal) {
-		if ((r = rehearsal_token(e, diag)) != 0)
+		if ((r = engine_rehearsal_store(e, diag)) != 0)
 			return r;
 	} else {
 		if (e->o->token_spec == NULL)
@@ -331,10 +287,10 @@ step_check_token(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	e->have_token = 1;
 	snprintf(detail, sizeof(detail), "token label=%s serial=%s manufacturer=%s model=%s uri=%s",
 	    e->token.label, e->token.serial, e->token.manufacturer, e->token.model, e->token.uri);
-	say(e, CLV_MSG_INFO, "%s", detail);
+	engine_say(e, CLV_MSG_INFO, "%s", detail);
 	snprintf(e->summary, sizeof(e->summary), "token '%s' serial %s", e->token.label,
 	    e->token.serial);
-	return audit(e, CLV_EV_TOKEN_CHECKED, e->token.uri, NULL, "ok", detail);
+	return engine_audit(e, CLV_EV_TOKEN_CHECKED, e->token.uri, NULL, "ok", detail);
 }
 
 static int
@@ -343,7 +299,7 @@ step_login(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	clv_secret_t *pin = NULL;
 	int r;
 
-	if ((r = need_hsm(e, st, 0, diag)) != 0)
+	if ((r = engine_need_hsm(e, st, 0, diag)) != 0)
 		return r;
 	if (e->o->rehearsal) {
 		r = clv_hsm_login(e->hsm, e->rehearsal_pin);
@@ -357,13 +313,13 @@ step_login(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		clv_secret_free(pin);
 	}
 	if (r != 0) {
-		audit(e, CLV_EV_LOGIN_FAILED, e->token.uri, NULL, clv_strerror(r), NULL);
+		engine_audit(e, CLV_EV_LOGIN_FAILED, e->token.uri, NULL, clv_strerror(r), NULL);
 		return clv_diag_set(diag, r, "step '%s': login to token '%s' failed: %s", st->id,
 		    e->token.label, clv_strerror(r));
 	}
 	e->logged_in = 1;
 	snprintf(e->summary, sizeof(e->summary), "logged in to '%s'", e->token.label);
-	return audit(e, CLV_EV_LOGIN, e->token.uri, NULL, "ok", NULL);
+	return engine_audit(e, CLV_EV_LOGIN, e->token.uri, NULL, "ok", NULL);
 }
 
 static int
@@ -371,13 +327,14 @@ step_logout(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
 	int r;
 
-	if ((r = need_hsm(e, st, 1, diag)) != 0)
+	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
 	if ((r = clv_hsm_logout(e->hsm)) != 0)
 		return clv_diag_set(diag, r, "logout failed: %s", clv_strerror(r));
 	e->logged_in = 0;
+	engine_quorum_cleanup(e);
 	snprintf(e->summary, sizeof(e->summary), "logged out");
-	return audit(e, CLV_EV_LOGOUT, e->token.uri, NULL, "ok", NULL);
+	return engine_audit(e, CLV_EV_LOGOUT, e->token.uri, NULL, "ok", NULL);
 }
 
 static int
@@ -404,7 +361,7 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	char desc[64], fp[96], detail[512];
 	int r, exists = 0;
 
-	if ((r = need_hsm(e, st, 1, diag)) != 0)
+	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
 	if (e->n_keys >= MAX_KEYS)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many keys in one ceremony");
@@ -436,7 +393,7 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		    "step '%s': the store already knows a key labelled '%s' (created %lld); "
 		    "labels are never reused", st->id, k->label, (long long)rec.created);
 
-	say(e, CLV_MSG_INFO, "generating %s key '%s' in the HSM ...",
+	engine_say(e, CLV_MSG_INFO, "generating %s key '%s' in the HSM ...",
 	    k->tmpl.key.type == CLV_KEY_EC ? clv_curve_by_id(k->tmpl.key.curve)->name : "RSA",
 	    k->label);
 	if ((r = clv_hsm_generate(e->hsm, k->label, &k->tmpl.key, &k->pub, diag)) != 0)
@@ -467,7 +424,7 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	}
 	colon_fp(k->spki_sha256, fp);
 	snprintf(detail, sizeof(detail), "%s; SubjectPublicKeyInfo SHA-256 %s", desc, fp);
-	if ((r = audit(e, CLV_EV_KEY_GENERATED, k->uri, k->spki_sha256, "ok", detail)) != 0 ||
+	if ((r = engine_audit(e, CLV_EV_KEY_GENERATED, k->uri, k->spki_sha256, "ok", detail)) != 0 ||
 	    (r = clv_store_commit(e->store)) != 0) {
 		clv_store_rollback(e->store);
 		return clv_diag_set(diag, r, "store: cannot record key '%s'", k->label);
@@ -492,7 +449,7 @@ write_output(engine_t *e, output_state_t *o, const char *pem_label, clv_diag_t *
 	if ((r = clv_file_write_new(o->der_path, o->der.data, o->der.len, 0644, diag)) != 0)
 		return r;
 	snprintf(detail, sizeof(detail), "%s", o->der_path);
-	if ((r = audit(e, CLV_EV_OUTPUT_WRITTEN, NULL, o->sha256, "ok", detail)) != 0)
+	if ((r = engine_audit(e, CLV_EV_OUTPUT_WRITTEN, NULL, o->sha256, "ok", detail)) != 0)
 		return clv_diag_set(diag, r, "audit trail: cannot record %s", o->der_path);
 	if ((r = clv_pem_encode(pem_label, o->der.data, o->der.len, &pem)) != 0)
 		return clv_diag_set(diag, r, "cannot PEM-encode %s", o->name);
@@ -511,11 +468,11 @@ write_output(engine_t *e, output_state_t *o, const char *pem_label, clv_diag_t *
 	if (r == 0) {
 		clv_sha256(pem.data, pem.len, sha);
 		snprintf(detail, sizeof(detail), "%s", o->pem_path);
-		r = audit(e, CLV_EV_OUTPUT_WRITTEN, NULL, sha, "ok", detail);
+		r = engine_audit(e, CLV_EV_OUTPUT_WRITTEN, NULL, sha, "ok", detail);
 	}
 	clv_buf_free(&pem);
 	if (r == 0 && e->ui->message != NULL)
-		say(e, CLV_MSG_OUTPUT, "wrote %s and %s", o->der_path, o->pem_path);
+		engine_say(e, CLV_MSG_OUTPUT, "wrote %s and %s", o->der_path, o->pem_path);
 	return r;
 }
 
@@ -526,7 +483,7 @@ lint_refused(engine_t *e, const clv_script_step_t *st, const char *what,
 	char text[4096];
 
 	clv_lint_format(lr, text, sizeof(text));
-	audit(e, CLV_EV_LINT_REFUSED, NULL, NULL, "refused", text);
+	engine_audit(e, CLV_EV_LINT_REFUSED, NULL, NULL, "refused", text);
 	return clv_diag_set(diag, CLV_E_LINT,
 	    "step '%s': the %s does not conform to its profile; nothing was signed:\n%s",
 	    st->id, what, text);
@@ -621,7 +578,7 @@ record_output(engine_t *e, output_state_t *o, clv_object_record_t *rec, const ke
 	if ((r = clv_store_object_add(e->store, rec, NULL)) != 0 ||
 	    (new_key_state != NULL &&
 	    (r = clv_store_key_set_state(e->store, k->label, new_key_state)) != 0) ||
-	    (r = audit(e, ev, k->uri, o->sha256, "ok", detail)) != 0 ||
+	    (r = engine_audit(e, ev, k->uri, o->sha256, "ok", detail)) != 0 ||
 	    (r = clv_store_commit(e->store)) != 0) {
 		clv_store_rollback(e->store);
 		return clv_diag_set(diag, r, "store: cannot record the %s: %s", o->kind,
@@ -678,7 +635,7 @@ step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 	char serial_hex[2 * SERIAL_OCTETS + 1], fp[96], detail[1024];
 	int r, attempts, exists;
 
-	if ((r = need_hsm(e, st, 1, diag)) != 0)
+	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
 	if ((k = find_key(e, kname)) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
@@ -790,7 +747,7 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	size_t i, nlen;
 	int r;
 
-	if ((r = need_hsm(e, st, 1, diag)) != 0)
+	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
 	if ((k = find_key(e, kname)) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
@@ -833,7 +790,8 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		r = clv_diag_set(diag, r, "step '%s': cannot build the CRL", st->id);
 		goto out;
 	}
-	if ((r = clv_lint_crl_tbs(tbs.data, tbs.len, &ninety, &lr)) != 0) {
+	if ((r = clv_lint_crl_tbs(tbs.data, tbs.len, &ninety, &issuer->cert->subject_der,
+	    &issuer->cert->ski, &lr)) != 0) {
 		r = lint_or_refuse(e, st, "CRL", r, &lr, diag);
 		goto out;
 	}
@@ -890,7 +848,7 @@ static int
 step_witness_ack(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
 	snprintf(e->summary, sizeof(e->summary), "acknowledged by %s", e->actors);
-	return audit(e, CLV_EV_WITNESS_ACK, NULL, NULL, "ok", st->title);
+	return engine_audit(e, CLV_EV_WITNESS_ACK, NULL, NULL, "ok", st->title);
 }
 
 /* What the step will do, its inputs and outputs, shown before it runs. */
@@ -926,12 +884,12 @@ confirm_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return clv_diag_set(diag, CLV_E_NOT_CONFIRMED, "no way to ask for confirmation");
 	r = e->ui->confirm(e->ctx, st, st->confirm, who, sizeof(who));
 	if (r != 0 || who[0] == '\0') {
-		audit(e, CLV_EV_STEP_FAILED, NULL, NULL, "not confirmed", st->id);
+		engine_audit(e, CLV_EV_STEP_FAILED, NULL, NULL, "not confirmed", st->id);
 		return clv_diag_set(diag, CLV_E_NOT_CONFIRMED,
 		    "step '%s': the %s did not confirm", st->id, st->confirm);
 	}
 	snprintf(e->actors, sizeof(e->actors), "%s=%s", st->confirm, who);
-	return audit(e, CLV_EV_STEP_CONFIRMED, NULL, NULL, "ok", st->id);
+	return engine_audit(e, CLV_EV_STEP_CONFIRMED, NULL, NULL, "ok", st->id);
 }
 
 static int
@@ -954,6 +912,12 @@ run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return step_witness_ack(e, st, diag);
 	case CLV_ACT_LOGOUT:
 		return step_logout(e, st, diag);
+	case CLV_ACT_INIT_TOKEN:
+		return engine_step_init_token(e, st, diag);
+	case CLV_ACT_QUORUM_LOGIN:
+		return engine_step_quorum_login(e, st, diag);
+	case CLV_ACT_RESHARE:
+		return engine_step_reshare(e, st, diag);
 	default:
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': unknown action",
 		    e->script->path, st->line, st->id);
@@ -1018,6 +982,17 @@ write_closing_files(engine_t *e, clv_diag_t *diag)
 			fprintf(mt, "  subject: %s\n  valid: %s to %s\n", o->cert->subject, nb, na);
 		}
 	}
+	{
+		int64_t seq = 0;
+		unsigned char head[32];
+		char hhex[65];
+		if (clv_audit_head(e->store, &seq, head) == 0) {
+			clv_hex(head, 32, hhex);
+			fprintf(mt, "\naudit trail at closing: record %lld\n  SHA-256 %s\n"
+			    "(compare with `conclave audit verify`: a trail cut short after this\n"
+			    "record would show an earlier head)\n", (long long)seq, hhex);
+		}
+	}
 	fclose(ms);
 	ms = NULL;
 	fclose(mt);
@@ -1031,7 +1006,7 @@ write_closing_files(engine_t *e, clv_diag_t *diag)
 	n = snprintf(line, sizeof(line), "wrote %s/SHA256SUMS and %s/summary.txt",
 	    e->o->out_dir, e->o->out_dir);
 	(void)n;
-	say(e, CLV_MSG_OUTPUT, "%s", line);
+	engine_say(e, CLV_MSG_OUTPUT, "%s", line);
 out:
 	if (ms != NULL)
 		fclose(ms);
@@ -1052,6 +1027,7 @@ engine_cleanup(engine_t *e)
 			clv_hsm_logout(e->hsm);
 		clv_hsm_close(e->hsm);
 	}
+	engine_quorum_cleanup(e);
 	clv_secret_free(e->rehearsal_pin);
 	if (e->rehearsal_dir[0] != '\0')
 		remove_tree(e->rehearsal_dir);
@@ -1118,12 +1094,12 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 	clv_hex(script_sha, 32, plan);
 	snprintf(detail, sizeof(detail), "script %s sha256 %s%s", opts->script_path, plan,
 	    opts->rehearsal ? "; REHEARSAL" : "");
-	if ((r = audit(e, CLV_EV_CEREMONY_STARTED, NULL, script_sha, "ok", detail)) != 0) {
+	if ((r = engine_audit(e, CLV_EV_CEREMONY_STARTED, NULL, script_sha, "ok", detail)) != 0) {
 		r = clv_diag_set(diag, r, "cannot write the audit trail in %s", store_path);
 		goto out;
 	}
 	started = 1;
-	say(e, CLV_MSG_INFO, "%sceremony %s: %s (%zu steps)",
+	engine_say(e, CLV_MSG_INFO, "%sceremony %s: %s (%zu steps)",
 	    opts->rehearsal ? "REHEARSAL " : "", e->ceremony_id, e->script->title,
 	    e->script->n_steps);
 
@@ -1136,14 +1112,19 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 		e->summary[0] = '\0';
 		if ((r = confirm_step(e, st, diag)) != 0)
 			goto out;
+		if (diag != NULL)
+			diag->msg[0] = '\0';
 		if ((r = run_step(e, st, diag)) != 0) {
-			audit(e, CLV_EV_STEP_FAILED, NULL, NULL, clv_strerror(r), diag ? diag->msg : st->id);
+			if (diag != NULL && diag->msg[0] == '\0')
+				clv_diag_set(diag, r, "step '%s' (%s) failed: %s", st->id,
+				    clv_action_name(st->action), clv_strerror(r));
+			engine_audit(e, CLV_EV_STEP_FAILED, NULL, NULL, clv_strerror(r), diag ? diag->msg : st->id);
 			if (ui->step_end != NULL)
 				ui->step_end(ctx, st, r, diag ? diag->msg : clv_strerror(r));
 			goto out;
 		}
 		snprintf(detail, sizeof(detail), "%s: %s => %s", st->id, plan, e->summary);
-		if ((r = audit(e, CLV_EV_STEP_DONE, NULL, NULL, "ok", detail)) != 0)
+		if ((r = engine_audit(e, CLV_EV_STEP_DONE, NULL, NULL, "ok", detail)) != 0)
 			goto out;
 		if (ui->step_end != NULL)
 			ui->step_end(ctx, st, 0, e->summary);
@@ -1151,11 +1132,20 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 	e->actors[0] = '\0';
 	if ((r = write_closing_files(e, diag)) != 0)
 		goto out;
-	r = audit(e, CLV_EV_CEREMONY_FINISHED, NULL, NULL, "ok", NULL);
+	if ((r = engine_audit(e, CLV_EV_CEREMONY_FINISHED, NULL, NULL, "ok", NULL)) == 0) {
+		int64_t seq = 0;
+		unsigned char head[32];
+		char hhex[65];
+		if (clv_audit_head(e->store, &seq, head) == 0) {
+			clv_hex(head, 32, hhex);
+			engine_say(e, CLV_MSG_OUTPUT, "audit trail head: record %lld SHA-256 %s",
+			    (long long)seq, hhex);
+		}
+	}
 out:
 	if (r != 0 && started) {
 		e->actors[0] = '\0';
-		audit(e, CLV_EV_CEREMONY_ABORTED, NULL, NULL, clv_strerror(r),
+		engine_audit(e, CLV_EV_CEREMONY_ABORTED, NULL, NULL, clv_strerror(r),
 		    diag != NULL ? diag->msg : NULL);
 	}
 	clv_buf_free(&script_text);

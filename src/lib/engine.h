@@ -6,7 +6,10 @@
 #ifndef CLV_ENGINE_H
 #define CLV_ENGINE_H
 
+#include <limits.h>
+
 #include "clv.h"
+#include "quorum.h"
 #include "script.h"
 #include "util.h"
 
@@ -16,6 +19,17 @@ typedef enum clv_msg_kind {
 	CLV_MSG_ERROR = 2,
 	CLV_MSG_OUTPUT = 3,         /* a file was written */
 } clv_msg_kind_t;
+
+/* A crypto officer as the front-end enrols them (conclave-share(5)). */
+typedef struct clv_officer {
+	char id[32];                /* [a-z0-9-]+ */
+	char name[128];
+	clv_seal_kind_t seal;
+	char share_dir[PATH_MAX];   /* the officer's medium; relative: inside the output dir */
+	char card_module[PATH_MAX]; /* card: PKCS#11 module ("" = the default) */
+	char card_token[256];       /* card: pkcs11: URI, label:NAME or serial:NUMBER */
+	char card_key[128];         /* card: label of the officer's EC key */
+} clv_officer_t;
 
 typedef struct clv_engine_ui {
 	/* A person in role confirms step; the name goes into who.  0 when
@@ -33,6 +47,25 @@ typedef struct clv_engine_ui {
 	void (*message)(void *ctx, clv_msg_kind_t kind, const char *text);
 	/* A fingerprint for people to compare (SHA-256, colon-separated hex). */
 	void (*fingerprint)(void *ctx, const char *what, const char *sha256_colon);
+
+	/* -- quorum (conclave-share(5)) -- */
+	/* The i-th enrolled officer; CLV_E_DB_NOT_FOUND past the last. */
+	int (*officer)(void *ctx, size_t i, clv_officer_t *out);
+	/* An officer's own secret: what is "passphrase" or "card PIN". */
+	int (*officer_secret)(void *ctx, const clv_officer_t *o, const char *what,
+	    clv_secret_t **out);
+	/* Who presents the next share of purpose ("user-pin", "so-pin"); the
+	 * officer id goes into id.  attempt counts the presentations of this
+	 * login so far, refused ones included.  CLV_E_NOT_CONFIRMED: nobody
+	 * else comes. */
+	int (*next_share)(void *ctx, const char *purpose, unsigned attempt,
+	    const clv_quorum_progress_t *p, char *id, size_t idlen);
+	/* Progress of a quorum login, shown after each accepted share. */
+	void (*quorum_progress)(void *ctx, const char *purpose, const clv_quorum_progress_t *p);
+	/* The officers of a new share set (re-share): ids into ids[0..*n-1]. */
+	int (*roster)(void *ctx, const char *purpose, char ids[][32], size_t max, size_t *n);
+	/* Rehearsals without an init-token step: thresholds of the throwaway token. */
+	void (*rehearsal_quorum)(void *ctx, unsigned *threshold, unsigned *so_threshold);
 } clv_engine_ui_t;
 
 typedef struct clv_engine_opts {
@@ -51,6 +84,13 @@ typedef struct clv_engine_opts {
  * first error, with diag saying which step failed and why.  Nothing already
  * written is removed; nothing is overwritten.
  */
+/*
+ * A named point of the engine's progress (re-share phases, later the journal):
+ * a real function so a test can stop the process there (gdb, kill -9) and
+ * check what a crash at that point leaves.
+ */
+void clv_engine_checkpoint(const char *name);
+
 int clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *ctx,
     clv_diag_t *diag);
 

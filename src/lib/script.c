@@ -37,6 +37,10 @@ static const action_spec_t action_specs[] = {
 	{ CLV_ACT_SHOW_FINGERPRINTS, "show-fingerprints", { NULL }, { NULL } },
 	{ CLV_ACT_WITNESS_ACK, "witness-ack", { NULL }, { "role", NULL } },
 	{ CLV_ACT_LOGOUT, "logout", { NULL }, { NULL } },
+	{ CLV_ACT_INIT_TOKEN, "init-token",
+	    { "label", "threshold", "so_threshold", "officers", NULL }, { NULL } },
+	{ CLV_ACT_QUORUM_LOGIN, "quorum-login", { NULL }, { "purpose", NULL } },
+	{ CLV_ACT_RESHARE, "reshare", { "threshold", NULL }, { "purpose", NULL } },
 };
 #define N_ACTIONS (sizeof(action_specs) / sizeof(action_specs[0]))
 
@@ -119,6 +123,7 @@ typedef struct script_ctx {
 	clv_script_t *s;
 	int have_token;             /* a check-token step came before */
 	int logged_in;              /* a login step came before, no logout since */
+	int quorum;                 /* that login was a quorum-login */
 } script_ctx_t;
 
 static int
@@ -370,6 +375,22 @@ label_used_by(const clv_script_t *s, size_t n, const char *label)
 }
 
 /* Checks the parameter values of step n against the steps before it. */
+/* A small decimal count; -1 if it is not one. */
+static long
+count_param(const char *v)
+{
+	long n = 0;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 3)
+		return -1;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		n = n * 10 + (*v - '0');
+	}
+	return n;
+}
+
 static int
 check_step_params(script_ctx_t *x, size_t n)
 {
@@ -436,6 +457,30 @@ check_step_params(script_ctx_t *x, size_t n)
 			if (!role_is_declared(s, p->value))
 				return step_error(x, st, p->line, "role '%s' is not declared "
 				    "in [roles]", p->value);
+		} else if (strcmp(p->key, "label") == 0 && st->action == CLV_ACT_INIT_TOKEN) {
+			if (p->value[0] == '\0' || strlen(p->value) > 32)
+				return step_error(x, st, p->line, "label: a token label is 1 to 32 "
+				    "bytes (PKCS#11 CK_TOKEN_INFO), got '%s'", p->value);
+		} else if (strcmp(p->key, "threshold") == 0 || strcmp(p->key, "so_threshold") == 0 ||
+		    strcmp(p->key, "officers") == 0) {
+			long v = count_param(p->value);
+			long m = count_param(step_param(st, "threshold") ?
+			    step_param(st, "threshold")->value : "0");
+			if (v < 2 || v > 16)
+				return step_error(x, st, p->line, "%s: expected a number from 2 to "
+				    "16, got '%s'", p->key, p->value);
+			if (strcmp(p->key, "so_threshold") == 0 && v < m)
+				return step_error(x, st, p->line, "so_threshold %ld is below "
+				    "threshold %ld: the SO PIN can reset the user PIN, so it needs "
+				    "at least as many officers", v, m);
+			if (strcmp(p->key, "officers") == 0 && step_param(st, "so_threshold") &&
+			    v < count_param(step_param(st, "so_threshold")->value))
+				return step_error(x, st, p->line, "officers %ld: fewer than "
+				    "so_threshold; the SO PIN could never be rebuilt", v);
+		} else if (strcmp(p->key, "purpose") == 0) {
+			if (strcmp(p->value, "user-pin") != 0 && strcmp(p->value, "so-pin") != 0)
+				return step_error(x, st, p->line, "purpose: expected user-pin or "
+				    "so-pin, got '%s'", p->value);
 		} else if (strcmp(p->key, "label") == 0) {
 			if (strlen(p->value) > 127)
 				return step_error(x, st, p->line, "label: expected at most "
@@ -488,12 +533,28 @@ check_step_order(script_ctx_t *x, const clv_script_step_t *st)
 {
 	switch (st->action) {
 	case CLV_ACT_CHECK_TOKEN:
+		if (x->have_token)
+			return step_error(x, st, st->line, "the token is already chosen by an "
+			    "earlier step; a ceremony works on one token");
 		x->have_token = 1;
 		return 0;
+	case CLV_ACT_INIT_TOKEN:
+		if (x->have_token)
+			return step_error(x, st, st->line, "init-token must come before any "
+			    "check-token: it initialises and selects the token itself");
+		x->have_token = 1;
+		return 0;
+	case CLV_ACT_RESHARE:
+		if (!x->logged_in || !x->quorum)
+			return step_error(x, st, st->line, "reshare needs a quorum-login step "
+			    "before it (and no logout in between)");
+		return 0;
 	case CLV_ACT_LOGIN:
+	case CLV_ACT_QUORUM_LOGIN:
 		if (!x->have_token)
-			return step_error(x, st, st->line, "login needs a check-token step "
-			    "before it");
+			return step_error(x, st, st->line, "%s needs a check-token or "
+			    "init-token step before it", clv_action_name(st->action));
+		x->quorum = st->action == CLV_ACT_QUORUM_LOGIN;
 		if (x->logged_in)
 			return step_error(x, st, st->line, "already logged in by an "
 			    "earlier step; a logout step must come between two logins");
@@ -507,7 +568,7 @@ check_step_order(script_ctx_t *x, const clv_script_step_t *st)
 			return step_error(x, st, st->line, "%s needs a login step before "
 			    "it (and no logout in between)", clv_action_name(st->action));
 		if (st->action == CLV_ACT_LOGOUT)
-			x->logged_in = 0;
+			x->logged_in = x->quorum = 0;
 		return 0;
 	default:
 		return 0;

@@ -19,6 +19,9 @@ typedef enum clv_action {
 	CLV_ACT_SHOW_FINGERPRINTS = 6,
 	CLV_ACT_WITNESS_ACK = 7,    /* [role=ROLE] */
 	CLV_ACT_LOGOUT = 8,
+	CLV_ACT_INIT_TOKEN = 9,     /* label=LABEL threshold=M so_threshold=M' officers=N */
+	CLV_ACT_QUORUM_LOGIN = 10,  /* [purpose=user-pin|so-pin] */
+	CLV_ACT_RESHARE = 11,       /* threshold=M [purpose=user-pin|so-pin] */
 } clv_action_t;
 
 const char *clv_action_name(clv_action_t a);   /* "generate-key" */

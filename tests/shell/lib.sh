@@ -60,17 +60,48 @@ set_key() {
 }
 del_key() { sed -i "/^$2 *=/d" "$1/csca.tmpl"; }
 
+# answers FILE [PRESENT [MEDIA]]: roles, three passphrase officers, a 2-of-3
+# rehearsal quorum, who presents shares at a quorum login (default alice, bob),
+# and, for production runs, MEDIA/<officer> as each officer's medium.
 answers() {
 	cat >"$1" <<EOA
 [confirm]
 administrator = Test Administrator
 officer = Test Officer
 witness = Test Witness
+
+[officer alice]
+name = Alice Test
+seal = passphrase
+passphrase = alice secret words
+
+[officer bob]
+name = Bob Test
+seal = passphrase
+passphrase = bob secret words
+
+[officer carol]
+name = Carol Test
+seal = passphrase
+passphrase = carol secret words
+
+[rehearsal]
+threshold = 2
+
+[quorum]
+present = ${2:-alice, bob}
 EOA
+	if [ -n "${3:-}" ]; then
+		for o in alice bob carol; do
+			sed -i "/^\[officer $o\]/a share_dir = $3/$o" "$1"
+		done
+	fi
+	chmod 600 "$1"
 }
 
-# A SoftHSM token store of this test's own, with one initialised token.
-softhsm_token() {
+# A SoftHSM token store of this test's own (an empty one with just its free
+# slot, or with one token initialised by softhsm2-util: softhsm_token LABEL PIN).
+softhsm_store() {
 	mkdir -p "$T/tokens"
 	cat >"$T/softhsm2.conf" <<EOC
 directories.tokendir = $T/tokens
@@ -79,5 +110,19 @@ log.level = ERROR
 EOC
 	SOFTHSM2_CONF="$T/softhsm2.conf"
 	export SOFTHSM2_CONF
+}
+softhsm_token() {
+	softhsm_store
 	softhsm2-util --init-token --free --label "$1" --so-pin 87654321 --pin "$2" >/dev/null
+}
+
+# token_init DIR LABEL M M_SO N ANSWERS: the token-init ceremony in production
+# mode on this test's SoftHSM store, its store DIR/store.db, outputs DIR/init.
+token_init() {
+	mkdir -p "$1"
+	sed -e "s/^label = .*/label = $2/" -e "s/^threshold = .*/threshold = $3/" \
+	    -e "s/^so_threshold = .*/so_threshold = $4/" -e "s/^officers = .*/officers = $5/" \
+	    "$top_srcdir/ceremony-scripts/token-init.ceremony" >"$1/token-init.ceremony"
+	"$CONCLAVE" run --store "$1/store.db" --answers "$6" --out "$1/init" \
+	    "$1/token-init.ceremony"
 }

@@ -21,35 +21,41 @@ check "the existing outputs are unchanged" cmp "$T/out1.before" "$T/out1.after"
 if grep -q 'generating' "$T/last.out"; then not_ok "no key generated when an output exists"
 else ok "no key generated when an output exists"; fi
 
-# -- production: a token of our own, the PIN from a file --------------------
-softhsm_token prod 11223344
-printf '11223344\n' >"$T/pin"; chmod 600 "$T/pin"
-printf '99999999\n' >"$T/badpin"; chmod 600 "$T/badpin"
-{ cat "$T/answers"; printf '[login]\npin_file = pin\n'; } >"$T/prod.answers"
-{ cat "$T/answers"; printf '[login]\npin_file = badpin\n'; } >"$T/bad.answers"
+# -- production: a token of our own, its PINs dealt 2 of 3 by token-init ------
+softhsm_store
+answers "$T/prod.answers" "alice, bob" "$T/media"
 { cat "$T/prod.answers"; printf '[labels]\ncsca = UT-CSCA-2026\n'; } >"$T/label.answers"
+chmod 600 "$T/label.answers"
+token_init "$T/prod" prod 2 2 3 "$T/prod.answers" >"$T/init.log" 2>&1 ||
+	{ cat "$T/init.log"; fail "token-init"; }
+DB=$T/prod/store.db
 
+# a plain PIN login on a quorum token: nobody knows its PIN
+sed 's/^action = quorum-login$/action = login/' "$S/csca-init.ceremony" >"$S/pin-login.ceremony"
+printf '99999999\n' >"$T/badpin"; chmod 600 "$T/badpin"
+{ cat "$T/prod.answers"; printf '[login]\npin_file = badpin\n'; } >"$T/bad.answers"
+chmod 600 "$T/bad.answers"
 refuse "a wrong PIN is refused" "login to token 'prod' failed: PIN incorrect" \
-	"$CONCLAVE" run --token label:prod --store "$T/prod.db" --answers "$T/bad.answers" \
-	--out "$T/bad" "$S/csca-init.ceremony"
+	"$CONCLAVE" run --token label:prod --store "$DB" --answers "$T/bad.answers" \
+	--out "$T/bad" "$S/pin-login.ceremony"
 if [ -e "$T/bad/csca.der" ]; then not_ok "nothing issued after a wrong PIN"
 else ok "nothing issued after a wrong PIN"; fi
-"$CONCLAVE" audit show --store "$T/prod.db" >"$T/prod.audit"
+"$CONCLAVE" audit show --store "$DB" >"$T/prod.audit"
 has "the failed login is in the audit trail" 'login-failed' "$T/prod.audit"
-
-chmod 644 "$T/pin"
+chmod 644 "$T/badpin"
 refuse "a PIN file readable by others is refused" 'expected no group or other access' \
-	"$CONCLAVE" run --token label:prod --store "$T/prod.db" --answers "$T/prod.answers" \
-	--out "$T/bad2" "$S/csca-init.ceremony"
-chmod 600 "$T/pin"
+	"$CONCLAVE" run --token label:prod --store "$DB" --answers "$T/bad.answers" \
+	--out "$T/bad2" "$S/pin-login.ceremony"
+chmod 644 "$T/label.answers"
+refuse "a passphrase in an answers file others can read is refused in production" \
+	'needs the file to have no group or other access' \
+	"$CONCLAVE" run --token label:prod --store "$DB" --answers "$T/label.answers" \
+	--out "$T/bad3" "$S/csca-init.ceremony"
+chmod 600 "$T/label.answers"
 
-check "a production ceremony on a token picked by label" \
-	"$CONCLAVE" run --token label:prod --store "$T/prod.db" --answers "$T/label.answers" \
+check "a production ceremony on a token picked by label, opened by a 2-of-3 quorum" \
+	"$CONCLAVE" run --token label:prod --store "$DB" --answers "$T/label.answers" \
 	--out "$T/prod1" "$S/csca-init.ceremony"
-"$CONCLAVE" audit show --store "$T/prod.db" >"$T/prod.trail"
-if grep -aq 11223344 "$T/prod.db" "$T/prod.trail" "$T"/prod1/*; then
-	not_ok "the PIN appears in neither the store, the trail nor the outputs"
-else ok "the PIN appears in neither the store, the trail nor the outputs"; fi
 check "production outputs verify" openssl verify -CAfile "$T/prod1/csca.pem" "$T/prod1/csca.pem"
 if grep -q REHEARSAL "$T/prod1/csca.pem" || openssl x509 -in "$T/prod1/csca.pem" -noout -subject | grep -q REHEARSAL
 then not_ok "production outputs carry no REHEARSAL stamp"
@@ -57,20 +63,31 @@ else ok "production outputs carry no REHEARSAL stamp"; fi
 
 refuse "an existing key label on the token is refused" \
 	"a key labelled 'UT-CSCA-2026' already exists on token 'prod'" \
-	"$CONCLAVE" run --token label:prod --store "$T/other.db" --answers "$T/label.answers" \
+	"$CONCLAVE" run --token label:prod --store "$DB" --answers "$T/label.answers" \
 	--out "$T/prod2" "$S/csca-init.ceremony"
-refuse "an existing key label in the store is refused" \
-	"store already knows a key labelled 'UT-CSCA-2026'|already exists on token" \
-	"$CONCLAVE" run --token label:prod --store "$T/prod.db" --answers "$T/label.answers" \
+# a second token kept in the same store: the store remembers the label
+answers "$T/prod-b.answers" "alice, bob" "$T/media-b"
+{ cat "$T/prod-b.answers"; printf '[labels]\ncsca = UT-CSCA-2026\n'; } >"$T/label-b.answers"
+chmod 600 "$T/label-b.answers"
+mkdir -p "$T/prod-b"
+sed -e 's/^label = .*/label = prod-b/' "$top_srcdir/ceremony-scripts/token-init.ceremony" \
+	>"$T/prod-b/token-init.ceremony"
+"$CONCLAVE" run --store "$DB" --answers "$T/prod-b.answers" --out "$T/prod-b/init" \
+	"$T/prod-b/token-init.ceremony" >"$T/init-b.log" 2>&1 || { cat "$T/init-b.log"; fail "token-init b"; }
+refuse "a key label the store knows is refused on another token" \
+	"store already knows a key labelled 'UT-CSCA-2026'" \
+	"$CONCLAVE" run --token label:prod-b --store "$DB" --answers "$T/label-b.answers" \
 	--out "$T/prod3" "$S/csca-init.ceremony"
 if [ -e "$T/prod2/csca.der" ] || [ -e "$T/prod3/csca.der" ]; then
 	not_ok "nothing issued when the label exists"
 else ok "nothing issued when the label exists"; fi
-serial=$(softhsm2-util --show-slots 2>/dev/null | awk '/Serial number:/ && $3 != "" {s=$3} END {print s}')
-refuse "an unknown token is refused, naming the tokens present" "token.*not found|no token" \
-	"$CONCLAVE" run --token label:nosuch --store "$T/prod.db" --answers "$T/prod.answers" \
+refuse "an unknown token is refused, naming the tokens present" "token.*not found|no initialised token" \
+	"$CONCLAVE" run --token label:nosuch --store "$DB" --answers "$T/prod.answers" \
 	--out "$T/prod4" "$S/csca-init.ceremony"
 has "the refusal lists the token that is there" "prod" "$T/last.out"
+refuse "--rehearsal with --store is refused" '--rehearsal makes its own throwaway' \
+	"$CONCLAVE" run --rehearsal --store "$DB" --answers "$T/answers" --out "$T/r" \
+	"$S/csca-init.ceremony"
 refuse "--rehearsal with --token is refused" '--rehearsal makes its own throwaway' \
 	"$CONCLAVE" run --rehearsal --token label:prod --answers "$T/answers" --out "$T/r" \
 	"$S/csca-init.ceremony"
@@ -135,7 +152,7 @@ refuse "an output path outside the output directory is refused" "csca-init.cerem
 printf '[confirm]\nadministrator = A\nofficer = B\nwitnes = C\n' >"$T/typo.answers"
 refuse "an answer for a role the script lacks is refused" 'typo.answers:4: \[confirm\] witnes' \
 	"$CONCLAVE" run --rehearsal --answers "$T/typo.answers" --out "$T/typo" "$S/csca-init.ceremony"
-printf '[confirm]\nadministrator = A\nofficer = B\n' >"$T/nowitness.answers"
+grep -v '^witness = ' "$T/answers" >"$T/nowitness.answers"
 refuse "a step whose role nobody confirms stops the ceremony" "the witness did not confirm" \
 	"$CONCLAVE" run --rehearsal --answers "$T/nowitness.answers" --out "$T/nowit" "$S/csca-init.ceremony"
 "$CONCLAVE" audit show --store "$T/nowit/rehearsal-store.db" >"$T/nowit.audit"

@@ -234,7 +234,7 @@ test_unknown_action(void)
 	expect_steps_error("[step a]\naction = frobnicate\ntitle = x\n", 14,
 	    "step 'a': unknown action 'frobnicate' (expected one of: check-token, login, "
 	    "generate-key, issue-self-signed, issue-crl, show-fingerprints, witness-ack, "
-	    "logout)");
+	    "logout, init-token, quorum-login, reshare)");
 }
 
 static void
@@ -352,7 +352,7 @@ test_step_order(void)
 	    "step 'gen': generate-key needs a login step before it");
 	write_script(head, "[step in]\naction = login\ntitle = L\n");
 	expect_error_at(tmp_path, CLV_E_SCRIPT, 7,
-	    "step 'in': login needs a check-token step before it");
+	    "step 'in': login needs a check-token or init-token step before it");
 	write_script(head, "[step out]\naction = logout\ntitle = O\n");
 	expect_error_at(tmp_path, CLV_E_SCRIPT, 7, "logout needs a login step");
 	expect_steps_error("[step in]\naction = login\ntitle = L\n", 13,

@@ -1,0 +1,89 @@
+/*
+ * The ceremony engine's internals, shared by its files (engine.c: the
+ * runner and the issuing steps; engine_quorum.c: token initialisation,
+ * quorum login and re-share).  Not part of the library's interface.
+ */
+#ifndef CLV_ENGINE_INT_H
+#define CLV_ENGINE_INT_H
+
+#include <limits.h>
+
+#include "audit.h"
+#include "engine.h"
+#include "hsm.h"
+#include "quorum.h"
+#include "script.h"
+#include "store.h"
+#include "template.h"
+#include "util.h"
+#include "x509.h"
+
+#define MAX_KEYS 8
+#define MAX_OUTPUTS 16
+#define SERIAL_OCTETS 16
+
+typedef struct key_state {
+	char name[64];              /* the script's name for it */
+	char label[128];            /* the HSM label */
+	char uri[512];
+	clv_template_t tmpl;
+	clv_pubkey_t *pub;          /* as generated */
+	unsigned char spki_sha256[32];
+} key_state_t;
+
+typedef struct output_state {
+	char name[64];
+	char kind[16];              /* "certificate", "crl" */
+	char der_path[PATH_MAX], pem_path[PATH_MAX];
+	clv_buf_t der;
+	unsigned char sha256[32];
+	clv_cert_t *cert;           /* certificates: parsed back */
+	char key_name[64];          /* key that the certificate certifies */
+} output_state_t;
+
+typedef struct engine {
+	const clv_engine_opts_t *o;
+	const clv_engine_ui_t *ui;
+	void *ctx;
+	clv_clock_t sysclock;
+	const clv_clock_t *clock;
+	clv_script_t *script;
+	clv_store_t *store;
+	clv_hsm_t *hsm;
+	int logged_in;
+	clv_token_info_t token;
+	int have_token;
+	char ceremony_id[128];
+	char rehearsal_dir[PATH_MAX];
+	clv_secret_t *rehearsal_pin;
+	char actors[512];           /* who confirmed the current step */
+	key_state_t keys[MAX_KEYS];
+	size_t n_keys;
+	output_state_t outs[MAX_OUTPUTS];
+	size_t n_outs;
+	char summary[1024];
+	/* quorum */
+	clv_quorum_t *quorum;       /* the provider that logged in, kept for a re-share */
+	clv_share_set_t quorum_set; /* its descriptor */
+	char quorum_state[16];      /* the set's state when it logged in */
+	int quorum_so;              /* logged in as SO */
+} engine_t;
+
+void engine_say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri,
+    const unsigned char *sha, const char *result, const char *detail);
+/* Rehearsal: the throwaway SoftHSM token store, the module opened on it. */
+int engine_rehearsal_store(engine_t *e, clv_diag_t *diag);
+int engine_need_hsm(engine_t *e, const clv_script_step_t *st, int login, clv_diag_t *diag);
+
+/* engine_quorum.c */
+int engine_step_init_token(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag);
+int engine_step_quorum_login(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag);
+int engine_step_reshare(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag);
+/* Rehearsal without an init-token step: the throwaway token gets a quorum
+ * dealt to the enrolled officers, as init-token would. */
+int engine_rehearsal_quorum(engine_t *e, clv_diag_t *diag);
+void engine_quorum_cleanup(engine_t *e);
+
+#endif
