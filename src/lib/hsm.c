@@ -1078,6 +1078,9 @@ key_flags(clv_hsm_t *h, CK_OBJECT_HANDLE priv, clv_hsm_key_attrs_t *out)
 	    (r = get_bool(h, priv, CKA_NEVER_EXTRACTABLE, &out->never_extractable)) != 0 ||
 	    (r = get_bool(h, priv, CKA_SIGN, &out->sign)) != 0 ||
 	    (r = get_bool(h, priv, CKA_DERIVE, &out->derive)) != 0 ||
+	    (r = get_bool(h, priv, CKA_DECRYPT, &out->decrypt)) != 0 ||
+	    (r = get_bool(h, priv, CKA_UNWRAP, &out->unwrap)) != 0 ||
+	    (r = get_bool(h, priv, CKA_SIGN_RECOVER, &out->sign_recover)) != 0 ||
 	    (r = get_bool(h, priv, CKA_TOKEN, &out->token)) != 0 ||
 	    (r = get_bool(h, priv, CKA_PRIVATE, &out->is_private)) != 0)
 		goto out;
@@ -1169,7 +1172,7 @@ generate_pair(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
 	CK_BYTE e65537[] = { 0x01, 0x00, 0x01 };
 	unsigned char tmp_id[20], key_id[20];
 	CK_MECHANISM mech = { 0, NULL, 0 };
-	CK_ATTRIBUTE pub_t[8], priv_t[10], set_id = { CKA_ID, key_id, sizeof(key_id) };
+	CK_ATTRIBUTE pub_t[12], priv_t[14], set_id = { CKA_ID, key_id, sizeof(key_id) };
 	CK_ULONG npub = 0, npriv = 0;
 	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
 	clv_buf_t params = { NULL, 0 };
@@ -1201,9 +1204,16 @@ generate_pair(clv_hsm_t *h, const char *label, const clv_keyspec_t *spec,
 	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_VERIFY, &sign, sizeof(sign) };
 	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
 	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_ID, tmp_id, sizeof(tmp_id) };
-	/* a share is sealed to a card's public key without its PIN */
-	if (usage == USAGE_DERIVE)
-		pub_t[npub++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &no, sizeof(no) };
+	/* public keys are readable before login: a share is sealed to a card's
+	 * key without its PIN, share sets are checked against the ceremony key
+	 * before the quorum logs in */
+	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &no, sizeof(no) };
+	/* a CA key signs and does nothing else (nor a card key but derive) */
+	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &no, sizeof(no) };
+	pub_t[npub++] = (CK_ATTRIBUTE){ CKA_WRAP, &no, sizeof(no) };
+	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_DECRYPT, &no, sizeof(no) };
+	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_UNWRAP, &no, sizeof(no) };
+	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_SIGN_RECOVER, &no, sizeof(no) };
 	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
 	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &yes, sizeof(yes) };
 	priv_t[npriv++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &yes, sizeof(yes) };

@@ -134,6 +134,9 @@ typedef struct clv_hsm_key_attrs {
 	int never_extractable;  /* CKA_NEVER_EXTRACTABLE */
 	int sign;               /* CKA_SIGN */
 	int derive;             /* CKA_DERIVE */
+	int decrypt;            /* CKA_DECRYPT */
+	int unwrap;             /* CKA_UNWRAP */
+	int sign_recover;       /* CKA_SIGN_RECOVER */
 	int token;              /* CKA_TOKEN */
 	int is_private;         /* CKA_PRIVATE */
 	unsigned char id[64];   /* CKA_ID (the SHA-1 key id for keys we generated) */

@@ -182,6 +182,10 @@ check_generated(clv_hsm_t *h, const char *label, const clv_pubkey_t *pub)
 	CU_ASSERT_EQUAL(ka.never_extractable, 1);
 	CU_ASSERT_EQUAL(ka.sign, 1);
 	CU_ASSERT_EQUAL(ka.derive, 0);
+	/* a CA key signs and nothing else */
+	CU_ASSERT_EQUAL(ka.decrypt, 0);
+	CU_ASSERT_EQUAL(ka.unwrap, 0);
+	CU_ASSERT_EQUAL(ka.sign_recover, 0);
 	CU_ASSERT_EQUAL(ka.token, 1);
 	CU_ASSERT_EQUAL(ka.is_private, 1);
 	CU_ASSERT_EQUAL_FATAL(clv_pubkey_key_id(pub, kid), 0);
