@@ -388,6 +388,8 @@ deal_set(engine_t *e, const char *purpose, const clv_secret_t *secret, unsigned 
 		    "the set's commitment", purpose, set->officers[k].index, path);
 		if ((r = engine_audit(e, CLV_EV_SHARE_VERIFIED, NULL, NULL, "ok", detail)) != 0)
 			goto out;
+		engine_say(e, CLV_MSG_INFO, "%s share of %s opened again from their medium and "
+		    "checked", purpose, o->name);
 		used += (size_t)snprintf(names + used, used < sizeof(names) ? sizeof(names) - used : 0,
 		    "%s%s", k ? ", " : "", o->name);
 	}
@@ -869,8 +871,9 @@ engine_step_quorum_login(engine_t *e, const clv_script_step_t *st, clv_diag_t *d
 	e->actors[0] = '\0';
 	if ((r = settle_reshare(e, purpose, e->quorum_state, set_hex, diag)) != 0)
 		goto out;
-	snprintf(e->summary, sizeof(e->summary), "logged in to '%s' by %s (%u of %u)",
-	    e->token.label, names, prog.have, e->quorum_set.count);
+	snprintf(e->summary, sizeof(e->summary), "logged in to '%s'%s by %s (%u of %u)",
+	    e->token.label, so ? " as security officer" : "", names, prog.have,
+	    e->quorum_set.count);
 out:
 	e->actors[0] = '\0';
 	clv_store_share_set_free(&rec);
