@@ -1,4 +1,4 @@
-/* Fuzzer: the line format, templates and ceremony scripts. */
+/* Fuzzer: the line format, templates, ceremony scripts, share sets and sealed shares. */
 #include "config.h"
 
 #include <stdint.h>
@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "quorum.h"
+#include "seal.h"
 #include "script.h"
 #include "template.h"
 
@@ -30,8 +32,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	clv_template_t t;
 	FILE *fp;
 
+	clv_share_set_t set;
+	clv_sealed_info_t info;
+
 	if (clv_conf_parse("fuzz", (const char *)data, size, &c, NULL) == 0)
 		clv_conf_free(c);
+	(void)clv_share_set_decode("fuzz", data, size, &set, NULL);
+	(void)clv_sealed_info("fuzz", data, size, &info, NULL);
 	/* templates and scripts are read from files */
 	if (path[0] == '\0') {
 		int fd;
