@@ -66,6 +66,21 @@ typedef struct clv_engine_ui {
 	int (*roster)(void *ctx, const char *purpose, char ids[][32], size_t max, size_t *n);
 	/* Rehearsals without an init-token step: thresholds of the throwaway token. */
 	void (*rehearsal_quorum)(void *ctx, unsigned *threshold, unsigned *so_threshold);
+
+	/* -- the console (issue: screens, transcript, resumption) -- */
+	/* Clock check: the machine's UTC time now; the role (administrator)
+	 * confirms it against the agreed source; the name goes into who. 0 when
+	 * confirmed, CLV_E_NOT_CONFIRMED when the clock is wrong. */
+	int (*clock_check)(void *ctx, const char *role, time_t now, char *who, size_t wholen);
+	/* Something failed or someone objects: what was expected and what
+	 * happened; the front-end records what was decided (free text, goes to
+	 * the transcript).  Return 0 to stop the ceremony (always, for now). */
+	int (*exception)(void *ctx, const clv_script_step_t *step, const char *expected,
+	    const char *happened, char *decision, size_t declen);
+	/* Progress of a step that takes more than a moment (permille 0..1000). */
+	void (*progress)(void *ctx, const char *what, unsigned permille);
+	/* The transcript is closed: its head as hex, for QR code and words. */
+	void (*transcript_head)(void *ctx, const char *sha256_hex);
 } clv_engine_ui_t;
 
 typedef struct clv_engine_opts {

@@ -1,0 +1,2 @@
+/* The full-screen console: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* fingerprint: being written. */
+#include "config.h"

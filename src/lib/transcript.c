@@ -1,0 +1,2 @@
+/* transcript: being written. */
+#include "config.h"
