@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "fingerprint.h"
 #include "script.h"
 #include "console.h"
 #include "util.h"
@@ -253,7 +254,13 @@ batch_message(void *ctx, clv_msg_kind_t kind, const char *text)
 static void
 batch_fingerprint(void *ctx, const char *what, const char *fp)
 {
+	clv_buf_t b = { NULL, 0 };
+	char words[512];
+
 	printf("      fingerprint %s\n        SHA-256 %s\n", what, fp);
+	if (clv_unhex(fp, &b) == 0 && clv_fp_words(b.data, b.len, words, sizeof(words)) == 0)
+		printf("        words: %s\n", words);
+	clv_buf_free(&b);
 	fflush(stdout);
 }
 
@@ -455,6 +462,53 @@ batch_rehearsal_quorum(void *ctx, unsigned *threshold, unsigned *so_threshold)
 		*so_threshold = *threshold;
 }
 
+/* In batch mode the answers file is the administrator's word: the name in
+ * [confirm] for the role confirms the clock, which is printed for the record. */
+static int
+batch_clock_check(void *ctx, const char *role, time_t now, char *who, size_t wholen)
+{
+	batch_t *b = ctx;
+	clv_conf_entry_t *e = section(b, "confirm") ? clv_conf_get(section(b, "confirm"), role) :
+	    NULL;
+	char t[21];
+
+	clv_time_format(now, t);
+	if (e == NULL || e->value[0] == '\0') {
+		fprintf(stderr, "conclave: %s: [confirm] names nobody for role '%s' to confirm the "
+		    "clock (%s)\n", b->answers->path, role, t);
+		return CLV_E_NOT_CONFIRMED;
+	}
+	snprintf(who, wholen, "%s", e->value);
+	if (!b->quiet)
+		printf("      machine clock %s UTC, confirmed by %s %s\n", t, role, e->value);
+	return 0;
+}
+
+static int
+batch_exception(void *ctx, const clv_script_step_t *step, const char *expected,
+    const char *happened, char *decision, size_t declen)
+{
+	snprintf(decision, declen, "batch mode: the ceremony stops at step '%s'", step->id);
+	return 0;
+}
+
+static void
+batch_transcript_head(void *ctx, const char *hex)
+{
+	unsigned char raw[32];
+	clv_buf_t b = { NULL, 0 };
+	char words[512];
+
+	printf("      transcript head SHA-256 %s\n", hex);
+	if (clv_unhex(hex, &b) == 0 && b.len == 32) {
+		memcpy(raw, b.data, 32);
+		if (clv_fp_words(raw, 32, words, sizeof(words)) == 0)
+			printf("        words: %s\n", words);
+	}
+	clv_buf_free(&b);
+	fflush(stdout);
+}
+
 void
 batch_ui(clv_engine_ui_t *ui)
 {
@@ -472,4 +526,7 @@ batch_ui(clv_engine_ui_t *ui)
 	ui->quorum_progress = batch_quorum_progress;
 	ui->roster = batch_roster;
 	ui->rehearsal_quorum = batch_rehearsal_quorum;
+	ui->clock_check = batch_clock_check;
+	ui->exception = batch_exception;
+	ui->transcript_head = batch_transcript_head;
 }

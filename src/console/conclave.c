@@ -24,6 +24,7 @@
 #include "console.h"
 #include "engine.h"
 #include "store.h"
+#include "transcript.h"
 #include "util.h"
 #include "x509.h"
 
@@ -36,6 +37,7 @@ usage(FILE *fp)
 	    "       conclave audit verify --store FILE\n"
 	    "       conclave audit show --store FILE\n"
 	    "       conclave show FILE\n"
+	    "       conclave transcript verify DIR [--key PEM]\n"
 	    "       conclave card enroll --token SPEC --key LABEL --pin-file FILE\n"
 	    "                            [--module PATH] [--curve CURVE]\n"
 	    "       conclave version\n"
@@ -272,6 +274,56 @@ out:
 	return r == 0 ? 0 : 1;
 }
 
+/* conclave transcript verify DIR [--key PEM]: offline, names the first problem. */
+static int
+cmd_transcript(int argc, char **argv)
+{
+	clv_transcript_report_t rep;
+	clv_pubkey_t *key = NULL;
+	clv_buf_t raw = { NULL, 0 }, der = { NULL, 0 };
+	clv_diag_t diag;
+	char hex[65];
+	const char *dir, *keyfile = NULL;
+	int r;
+
+	memset(&diag, 0, sizeof(diag));
+	if (argc == 5 && strcmp(argv[3], "--key") == 0)
+		keyfile = argv[4];
+	else if (argc != 3) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "verify") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	dir = argv[2];
+	if (keyfile != NULL && (clv_file_read(keyfile, 1 << 16, &raw, &diag) != 0 ||
+	    clv_pem_or_der(raw.data, raw.len, "PUBLIC KEY", &der) != 0 ||
+	    clv_pubkey_from_spki(der.data, der.len, &key, &diag) != 0)) {
+		fprintf(stderr, "conclave: --key %s: %s\n", keyfile,
+		    diag.msg[0] ? diag.msg : "not a public key (PEM or DER SubjectPublicKeyInfo)");
+		r = 1;
+		goto out;
+	}
+	r = clv_transcript_verify(dir, key, &rep, &diag);
+	if (r == 0) {
+		clv_hex(rep.head, 32, hex);
+		printf("transcript of %s: %llu records, chain intact, %u outputs match, closed and "
+		    "signed\nhead SHA-256 %s\nceremony key SHA-256 %s%s\n", dir,
+		    (unsigned long long)rep.records, rep.outputs_checked, hex, rep.key_fingerprint,
+		    keyfile ? " (the key given)" : " (compare with the token's, shown at its "
+		    "initialisation)");
+	} else {
+		printf("transcript of %s: FAILED\n%s\n", dir, diag.msg);
+	}
+out:
+	clv_pubkey_free(key);
+	clv_buf_free(&raw);
+	clv_buf_free(&der);
+	return r == 0 ? 0 : 1;
+}
+
 static int
 cmd_show(int argc, char **argv)
 {
@@ -356,6 +408,8 @@ main(int argc, char **argv)
 		return cmd_show(argc - 1, argv + 1);
 	if (strcmp(argv[1], "card") == 0)
 		return cmd_card(argc - 1, argv + 1);
+	if (strcmp(argv[1], "transcript") == 0)
+		return cmd_transcript(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("conclave %s\n", PACKAGE_VERSION);
 		return 0;

@@ -82,6 +82,12 @@ static const char *const event_names[] = {
 	[CLV_EV_PIN_CHANGED] = "pin-changed",
 	[CLV_EV_RESHARE_COMMITTED] = "reshare-committed",
 	[CLV_EV_RESHARE_ABANDONED] = "reshare-abandoned",
+	[CLV_EV_CLOCK_CHECKED] = "clock-checked",
+	[CLV_EV_TRANSCRIPT_CLOSED] = "transcript-closed",
+	[CLV_EV_EXCEPTION] = "exception",
+	[CLV_EV_CEREMONY_INTERRUPTED] = "ceremony-interrupted",
+	[CLV_EV_CEREMONY_RESUMED] = "ceremony-resumed",
+	[CLV_EV_INTENT] = "intent",
 };
 
 #define EVENT_NAMES_LEN (sizeof(event_names) / sizeof(event_names[0]))

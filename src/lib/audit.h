@@ -45,6 +45,13 @@ typedef enum clv_audit_event {
 	CLV_EV_PIN_CHANGED = 27,
 	CLV_EV_RESHARE_COMMITTED = 28,
 	CLV_EV_RESHARE_ABANDONED = 29,
+	/* the console: clock, transcript, exceptions, resumption */
+	CLV_EV_CLOCK_CHECKED = 30,
+	CLV_EV_TRANSCRIPT_CLOSED = 31,
+	CLV_EV_EXCEPTION = 32,
+	CLV_EV_CEREMONY_INTERRUPTED = 33,
+	CLV_EV_CEREMONY_RESUMED = 34,
+	CLV_EV_INTENT = 35,
 } clv_audit_event_t;
 
 /* "key-generated"; "unknown" for a value that is not in the list. */

@@ -28,6 +28,7 @@
 #include "template.h"
 #include "util.h"
 #include "verify.h"
+#include "transcript.h"
 #include "x509.h"
 
 #include "engine_int.h"
@@ -61,8 +62,23 @@ engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri, const unsig
 	a.result = result ? result : "ok";
 	a.detail = detail;
 	a.rehearsal = e->o->rehearsal;
-	if ((r = clv_audit_append(e->store, e->clock, &a)) != 0)
+	if ((r = clv_audit_append(e->store, e->clock, &a)) != 0) {
 		clv_error("audit append failed: %s", clv_strerror(r));
+		return r;
+	}
+	/* the transcript records the same event, in the ceremony's own chain */
+	if (e->transcript != NULL && !clv_transcript_is_closed(e->transcript)) {
+		clv_transcript_event_t t;
+		memset(&t, 0, sizeof(t));
+		t.event = clv_audit_event_name(ev);
+		t.actors = a.actors;
+		t.key_uri = key_uri;
+		t.object_sha256 = sha;
+		t.result = a.result;
+		t.detail = detail;
+		if ((r = clv_transcript_append(e->transcript, clv_clock_now(e->clock), &t)) != 0)
+			clv_error("transcript append failed: %s", clv_strerror(r));
+	}
 	return r;
 }
 
@@ -136,7 +152,8 @@ ensure_out_dir(engine_t *e, clv_diag_t *diag)
 static int
 check_outputs_free(engine_t *e, clv_diag_t *diag)
 {
-	static const char *const fixed[] = { "SHA256SUMS", "summary.txt" };
+	static const char *const fixed[] = { "SHA256SUMS", "summary.txt", CLV_TRANSCRIPT_FILE,
+	    CLV_TRANSCRIPT_SIG, CLV_TRANSCRIPT_KEY };
 	char path[PATH_MAX];
 	const char *out;
 	size_t i, k;
@@ -851,6 +868,96 @@ step_witness_ack(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	return engine_audit(e, CLV_EV_WITNESS_ACK, NULL, NULL, "ok", st->title);
 }
 
+/* The administrator confirms the machine's UTC time against an agreed
+ * source; every time in the outputs comes from this clock. */
+static int
+step_clock_check(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *role = clv_script_param(st, "role") ? clv_script_param(st, "role") :
+	    "administrator";
+	time_t now = clv_clock_now(e->clock);
+	char who[128] = "", t[21], detail[256];
+	int r;
+
+	clv_time_format(now, t);
+	if (e->ui->clock_check == NULL)
+		return clv_diag_set(diag, CLV_E_USAGE, "this front-end cannot check the clock");
+	r = e->ui->clock_check(e->ctx, role, now, who, sizeof(who));
+	if (r != 0 || who[0] == '\0') {
+		snprintf(detail, sizeof(detail), "machine clock %s refused", t);
+		engine_audit(e, CLV_EV_CLOCK_CHECKED, NULL, NULL, "refused", detail);
+		return clv_diag_set(diag, CLV_E_NOT_CONFIRMED, "step '%s': the %s did not confirm "
+		    "the machine's time %s; set the clock and start again", st->id, role, t);
+	}
+	snprintf(e->actors, sizeof(e->actors), "%s=%s", role, who);
+	snprintf(detail, sizeof(detail), "machine clock %s confirmed against the agreed source", t);
+	snprintf(e->summary, sizeof(e->summary), "clock %s confirmed by %s", t, who);
+	return engine_audit(e, CLV_EV_CLOCK_CHECKED, NULL, NULL, "ok", detail);
+}
+
+/* The transcript's last record, then the ceremony key's signature over its head. */
+static int
+step_close_transcript(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	clv_sigalg_t alg = { CLV_KEY_EC, CLV_HASH_SHA256, 0, CLV_HASH_NONE, 0 };
+	clv_buf_t text = { NULL, 0 }, sig = { NULL, 0 }, spki = { NULL, 0 };
+	clv_pubkey_t *key = NULL;
+	unsigned char head[32], fp[32];
+	char hex[65], fph[96], detail[256];
+	uint64_t seq = 0;
+	int r;
+
+	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
+		return r;
+	if (e->transcript == NULL || clv_transcript_is_closed(e->transcript))
+		return clv_diag_set(diag, CLV_E_POLICY, "step '%s': no open transcript", st->id);
+	if ((r = clv_hsm_pubkey(e->hsm, CLV_CEREMONY_KEY_LABEL, &key)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': token '%s' has no ceremony key '%s' to sign "
+		    "the transcript with (token-init makes it)", st->id, e->token.label,
+		    CLV_CEREMONY_KEY_LABEL);
+		goto out;
+	}
+	clv_pubkey_to_spki(key, 0, &spki);
+	clv_sha256(spki.data, spki.len, fp);
+	clv_hex_colon(fp, 32, fph);
+	snprintf(detail, sizeof(detail), "signed by the ceremony key of token %s, SubjectPublicKeyInfo "
+	    "SHA-256 %s", e->token.serial, fph);
+	if ((r = clv_transcript_seal(e->transcript, clv_clock_now(e->clock), detail)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': cannot close the transcript", st->id);
+		goto out;
+	}
+	clv_transcript_head(e->transcript, head, &seq);
+	if ((r = clv_transcript_signed_text(head, seq, &text)) != 0 ||
+	    (r = clv_hsm_sign(e->hsm, CLV_CEREMONY_KEY_LABEL, &alg, text.data, text.len,
+	    &sig)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': the ceremony key did not sign the transcript: %s",
+		    st->id, clv_strerror(r));
+		goto out;
+	}
+	if ((r = clv_verify(key, &alg, text.data, text.len, sig.data, sig.len)) != 0) {
+		r = clv_diag_set(diag, r, "step '%s': the transcript signature does not verify",
+		    st->id);
+		goto out;
+	}
+	if ((r = clv_transcript_close(e->transcript, clv_clock_now(e->clock), &sig, key, diag)) != 0)
+		goto out;
+	clv_hex(head, 32, hex);
+	if (e->ui->transcript_head != NULL)
+		e->ui->transcript_head(e->ctx, hex);
+	snprintf(detail, sizeof(detail), "transcript %s/%s closed at record %llu, head SHA-256 %s",
+	    e->o->out_dir, CLV_TRANSCRIPT_FILE, (unsigned long long)seq, hex);
+	engine_say(e, CLV_MSG_OUTPUT, "%s", detail);
+	snprintf(e->summary, sizeof(e->summary), "transcript closed at record %llu",
+	    (unsigned long long)seq);
+	r = engine_audit(e, CLV_EV_TRANSCRIPT_CLOSED, NULL, head, "ok", detail);
+out:
+	clv_pubkey_free(key);
+	clv_buf_free(&text);
+	clv_buf_free(&sig);
+	clv_buf_free(&spki);
+	return r;
+}
+
 /* What the step will do, its inputs and outputs, shown before it runs. */
 static void
 describe_step(engine_t *e, const clv_script_step_t *st, char *out, size_t outlen)
@@ -918,6 +1025,10 @@ run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return engine_step_quorum_login(e, st, diag);
 	case CLV_ACT_RESHARE:
 		return engine_step_reshare(e, st, diag);
+	case CLV_ACT_CLOCK_CHECK:
+		return step_clock_check(e, st, diag);
+	case CLV_ACT_CLOSE_TRANSCRIPT:
+		return step_close_transcript(e, st, diag);
 	default:
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': unknown action",
 		    e->script->path, st->line, st->id);
@@ -993,6 +1104,26 @@ write_closing_files(engine_t *e, clv_diag_t *diag)
 			    "record would show an earlier head)\n", (long long)seq, hhex);
 		}
 	}
+	{
+		static const char *const tfiles[] = { CLV_TRANSCRIPT_FILE, CLV_TRANSCRIPT_SIG,
+		    CLV_TRANSCRIPT_KEY };
+		size_t k;
+		for (k = 0; k < sizeof(tfiles) / sizeof(tfiles[0]); k++) {
+			clv_buf_t tb = { NULL, 0 };
+			unsigned char tsha[32];
+			snprintf(path, sizeof(path), "%s/%s", e->o->out_dir, tfiles[k]);
+			if (!clv_transcript_is_closed(e->transcript) ||
+			    clv_file_read(path, 16u << 20, &tb, NULL) != 0)
+				continue;
+			clv_sha256(tb.data, tb.len, tsha);
+			clv_buf_free(&tb);
+			clv_hex(tsha, 32, hex);
+			fprintf(ms, "%s  %s\n", hex, tfiles[k]);
+		}
+		if (!clv_transcript_is_closed(e->transcript))
+			fprintf(mt, "\nTRANSCRIPT NOT CLOSED: the script has no close-transcript step; "
+			    "its transcript cannot be verified\n");
+	}
 	fclose(ms);
 	ms = NULL;
 	fclose(mt);
@@ -1028,6 +1159,7 @@ engine_cleanup(engine_t *e)
 		clv_hsm_close(e->hsm);
 	}
 	engine_quorum_cleanup(e);
+	clv_transcript_free(e->transcript);
 	clv_secret_free(e->rehearsal_pin);
 	if (e->rehearsal_dir[0] != '\0')
 		remove_tree(e->rehearsal_dir);
@@ -1094,6 +1226,9 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 	clv_hex(script_sha, 32, plan);
 	snprintf(detail, sizeof(detail), "script %s sha256 %s%s", opts->script_path, plan,
 	    opts->rehearsal ? "; REHEARSAL" : "");
+	if ((r = clv_transcript_create(opts->out_dir, e->ceremony_id, opts->script_path, script_sha,
+	    opts->rehearsal, clv_clock_now(e->clock), &e->transcript, diag)) != 0)
+		goto out;
 	if ((r = engine_audit(e, CLV_EV_CEREMONY_STARTED, NULL, script_sha, "ok", detail)) != 0) {
 		r = clv_diag_set(diag, r, "cannot write the audit trail in %s", store_path);
 		goto out;
@@ -1115,9 +1250,20 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 		if (diag != NULL)
 			diag->msg[0] = '\0';
 		if ((r = run_step(e, st, diag)) != 0) {
+			char decision[512] = "the ceremony stops";
 			if (diag != NULL && diag->msg[0] == '\0')
 				clv_diag_set(diag, r, "step '%s' (%s) failed: %s", st->id,
 				    clv_action_name(st->action), clv_strerror(r));
+			/* an exception: expected, happened, decided -- all recorded */
+			if (ui->exception != NULL)
+				ui->exception(ctx, st, plan, diag ? diag->msg : clv_strerror(r),
+				    decision, sizeof(decision));
+			{
+				char ex[4096];
+				snprintf(ex, sizeof(ex), "step %s: expected: %s; happened: %s; decided: %s",
+				    st->id, plan, diag ? diag->msg : clv_strerror(r), decision);
+				engine_audit(e, CLV_EV_EXCEPTION, NULL, NULL, clv_strerror(r), ex);
+			}
 			engine_audit(e, CLV_EV_STEP_FAILED, NULL, NULL, clv_strerror(r), diag ? diag->msg : st->id);
 			if (ui->step_end != NULL)
 				ui->step_end(ctx, st, r, diag ? diag->msg : clv_strerror(r));

@@ -15,8 +15,12 @@
 #include "script.h"
 #include "store.h"
 #include "template.h"
+#include "transcript.h"
 #include "util.h"
 #include "x509.h"
+
+/* The token's ceremony key: signs share sets, transcripts and bundles. */
+#define CLV_CEREMONY_KEY_LABEL "conclave-ceremony"
 
 #define MAX_KEYS 8
 #define MAX_OUTPUTS 16
@@ -62,6 +66,7 @@ typedef struct engine {
 	output_state_t outs[MAX_OUTPUTS];
 	size_t n_outs;
 	char summary[1024];
+	clv_transcript_t *transcript;   /* the ceremony's own chain, in the output dir */
 	/* quorum */
 	clv_quorum_t *quorum;       /* the provider that logged in, kept for a re-share */
 	clv_share_set_t quorum_set; /* its descriptor */

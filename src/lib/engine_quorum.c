@@ -36,7 +36,7 @@
 #include "sigalg.h"
 #include "verify.h"
 
-#define CEREMONY_KEY_LABEL "conclave-ceremony"
+#define CEREMONY_KEY_LABEL CLV_CEREMONY_KEY_LABEL
 #define MAX_OFFICERS CLV_QUORUM_MAX_SHARES
 
 __attribute__((noinline)) void

@@ -41,6 +41,8 @@ static const action_spec_t action_specs[] = {
 	    { "label", "threshold", "so_threshold", "officers", NULL }, { NULL } },
 	{ CLV_ACT_QUORUM_LOGIN, "quorum-login", { NULL }, { "purpose", NULL } },
 	{ CLV_ACT_RESHARE, "reshare", { "threshold", NULL }, { "purpose", NULL } },
+	{ CLV_ACT_CLOCK_CHECK, "clock-check", { NULL }, { "role", NULL } },
+	{ CLV_ACT_CLOSE_TRANSCRIPT, "close-transcript", { NULL }, { NULL } },
 };
 #define N_ACTIONS (sizeof(action_specs) / sizeof(action_specs[0]))
 
@@ -563,6 +565,7 @@ check_step_order(script_ctx_t *x, const clv_script_step_t *st)
 	case CLV_ACT_GENERATE_KEY:
 	case CLV_ACT_ISSUE_SELF_SIGNED:
 	case CLV_ACT_ISSUE_CRL:
+	case CLV_ACT_CLOSE_TRANSCRIPT:
 	case CLV_ACT_LOGOUT:
 		if (!x->logged_in)
 			return step_error(x, st, st->line, "%s needs a login step before "

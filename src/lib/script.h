@@ -22,6 +22,8 @@ typedef enum clv_action {
 	CLV_ACT_INIT_TOKEN = 9,     /* label=LABEL threshold=M so_threshold=M' officers=N */
 	CLV_ACT_QUORUM_LOGIN = 10,  /* [purpose=user-pin|so-pin] */
 	CLV_ACT_RESHARE = 11,       /* threshold=M [purpose=user-pin|so-pin] */
+	CLV_ACT_CLOCK_CHECK = 12,   /* [role=ROLE] */
+	CLV_ACT_CLOSE_TRANSCRIPT = 13,
 } clv_action_t;
 
 const char *clv_action_name(clv_action_t a);   /* "generate-key" */
