@@ -367,6 +367,90 @@ spki_fingerprint(const clv_pubkey_t *k, int explicit_params, unsigned char out[3
 	return r;
 }
 
+/* Records an intent before an HSM call, so a resumed run knows what was
+ * under way; the checkpoint after it is a place a test can kill us. */
+static int
+intent(engine_t *e, const clv_script_step_t *st, const char *point, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+intent(engine_t *e, const clv_script_step_t *st, const char *point, const char *fmt, ...)
+{
+	char rest[512], detail[768];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof(rest), fmt, ap);
+	va_end(ap);
+	snprintf(detail, sizeof(detail), "step=%s action=%s %s", st->id,
+	    clv_action_name(st->action), rest);
+	r = engine_audit(e, CLV_EV_INTENT, NULL, NULL, "ok", detail);
+	clv_engine_checkpoint(point);
+	return r;
+}
+
+/*
+ * Takes over a key the interrupted run generated: from the store if it was
+ * recorded, else found on the token by its label (and recorded now).
+ */
+static int
+adopt_key(engine_t *e, const clv_script_step_t *st, key_state_t *k, clv_diag_t *diag)
+{
+	clv_key_record_t rec;
+	char desc[64], fp[96], detail[512];
+	int r, exists = 0, in_store;
+
+	in_store = clv_store_key_find(e->store, k->label, &rec) == 0;
+	if ((r = clv_hsm_label_exists(e->hsm, k->label, &exists)) != 0 || !exists)
+		return clv_diag_set(diag, r ? r : CLV_E_KEY_NOT_FOUND, "step '%s': resuming: key "
+		    "'%s' %s but is not on token '%s'", st->id, k->label, in_store ?
+		    "is in the store" : "was being generated", e->token.label);
+	if ((r = clv_hsm_pubkey(e->hsm, k->label, &k->pub)) != 0 ||
+	    (r = clv_hsm_key_uri(e->hsm, k->label, k->uri, sizeof(k->uri))) != 0 ||
+	    (r = spki_fingerprint(k->pub, k->tmpl.key.type == CLV_KEY_EC && k->tmpl.explicit_params,
+	    k->spki_sha256)) != 0)
+		return clv_diag_set(diag, r, "step '%s': resuming: cannot read key '%s' from the "
+		    "token", st->id, k->label);
+	if (in_store && memcmp(rec.spki_sha256, k->spki_sha256, 32) != 0)
+		return clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': resuming: key '%s' on the "
+		    "token is not the one the store recorded", st->id, k->label);
+	e->n_keys++;
+	clv_pubkey_describe(k->pub, desc, sizeof(desc));
+	colon_fp(k->spki_sha256, fp);
+	if (in_store) {
+		engine_say(e, CLV_MSG_INFO, "resuming: key '%s' (%s) taken over from the interrupted "
+		    "run", k->label, desc);
+		snprintf(e->summary, sizeof(e->summary), "key '%s' (%s), from the interrupted run",
+		    k->label, desc);
+		return 0;
+	}
+	/* generated, but the run died before recording it: adopt it */
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.label, sizeof(rec.label), "%s", k->label);
+	snprintf(rec.uri, sizeof(rec.uri), "%s", k->uri);
+	snprintf(rec.token_serial, sizeof(rec.token_serial), "%s", e->token.serial);
+	snprintf(rec.algorithm, sizeof(rec.algorithm), "%s", desc);
+	snprintf(rec.state, sizeof(rec.state), "generated");
+	rec.created = clv_clock_now(e->clock);
+	memcpy(rec.spki_sha256, k->spki_sha256, 32);
+	rec.rehearsal = e->o->rehearsal;
+	snprintf(detail, sizeof(detail), "%s; SubjectPublicKeyInfo SHA-256 %s; generated before "
+	    "the interruption, found on the token by its label and adopted", desc, fp);
+	if ((r = clv_store_begin(e->store)) != 0)
+		return r;
+	if ((r = clv_store_key_add(e->store, &rec, NULL)) != 0 ||
+	    (r = engine_audit(e, CLV_EV_KEY_GENERATED, k->uri, k->spki_sha256, "ok", detail)) != 0 ||
+	    (r = clv_store_commit(e->store)) != 0) {
+		clv_store_rollback(e->store);
+		return clv_diag_set(diag, r, "store: cannot record key '%s'", k->label);
+	}
+	engine_say(e, CLV_MSG_WARN, "resuming: key '%s' was generated before the interruption but "
+	    "not recorded; found on the token by its label and adopted", k->label);
+	snprintf(e->summary, sizeof(e->summary), "key '%s' (%s), adopted", k->label, desc);
+	return 0;
+}
+
 static int
 step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
@@ -397,6 +481,15 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	if (label == NULL)
 		label = name;
 	snprintf(k->label, sizeof(k->label), "%s", label);
+	if (e->resuming && e->resume[e->cur].intent) {
+		if (strcmp(e->resume[e->cur].label, k->label) != 0)
+			return clv_diag_set(diag, CLV_E_POLICY, "step '%s': resuming: the interrupted "
+			    "run generated '%s', the answers now say '%s'", st->id,
+			    e->resume[e->cur].label, k->label);
+		if (e->resume[e->cur].done || clv_store_key_find(e->store, k->label, &rec) == 0 ||
+		    (clv_hsm_label_exists(e->hsm, k->label, &exists) == 0 && exists))
+			return adopt_key(e, st, k, diag);
+	}
 
 	/* a label is used once: on the token and in the store */
 	if ((r = clv_hsm_label_exists(e->hsm, k->label, &exists)) != 0)
@@ -413,8 +506,11 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	engine_say(e, CLV_MSG_INFO, "generating %s key '%s' in the HSM ...",
 	    k->tmpl.key.type == CLV_KEY_EC ? clv_curve_by_id(k->tmpl.key.curve)->name : "RSA",
 	    k->label);
+	if ((r = intent(e, st, "intent-generate", "label=%s", k->label)) != 0)
+		return r;
 	if ((r = clv_hsm_generate(e->hsm, k->label, &k->tmpl.key, &k->pub, diag)) != 0)
 		return r;
+	clv_engine_checkpoint("result-generate");
 	e->n_keys++;
 	if ((r = clv_hsm_key_uri(e->hsm, k->label, k->uri, sizeof(k->uri))) != 0)
 		return clv_diag_set(diag, r, "cannot form the URI of key '%s'", k->label);
@@ -446,6 +542,7 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		clv_store_rollback(e->store);
 		return clv_diag_set(diag, r, "store: cannot record key '%s'", k->label);
 	}
+	clv_engine_checkpoint("recorded-generate");
 	snprintf(e->summary, sizeof(e->summary), "key '%s' (%s)", k->label, desc);
 	return 0;
 }
@@ -463,11 +560,26 @@ write_output(engine_t *e, output_state_t *o, const char *pem_label, clv_diag_t *
 
 	snprintf(o->der_path, sizeof(o->der_path), "%s/%s.der", e->o->out_dir, o->name);
 	snprintf(o->pem_path, sizeof(o->pem_path), "%s/%s.pem", e->o->out_dir, o->name);
-	if ((r = clv_file_write_new(o->der_path, o->der.data, o->der.len, 0644, diag)) != 0)
-		return r;
-	snprintf(detail, sizeof(detail), "%s", o->der_path);
-	if ((r = engine_audit(e, CLV_EV_OUTPUT_WRITTEN, NULL, o->sha256, "ok", detail)) != 0)
-		return clv_diag_set(diag, r, "audit trail: cannot record %s", o->der_path);
+	if (e->resuming && clv_file_exists(o->der_path)) {
+		/* written before the interruption: it must be the very same object */
+		clv_buf_t have = { NULL, 0 };
+		unsigned char hsha[32];
+		if ((r = clv_file_read(o->der_path, 1 << 20, &have, diag)) != 0)
+			return r;
+		clv_sha256(have.data, have.len, hsha);
+		clv_buf_free(&have);
+		if (memcmp(hsha, o->sha256, 32) != 0)
+			return clv_diag_set(diag, CLV_E_INTEGRITY, "%s: exists but is not the object "
+			    "the store recorded; it is not overwritten", o->der_path);
+	} else {
+		if ((r = clv_file_write_new(o->der_path, o->der.data, o->der.len, 0644, diag)) != 0)
+			return r;
+		snprintf(detail, sizeof(detail), "%s", o->der_path);
+		if ((r = engine_audit(e, CLV_EV_OUTPUT_WRITTEN, NULL, o->sha256, "ok", detail)) != 0)
+			return clv_diag_set(diag, r, "audit trail: cannot record %s", o->der_path);
+	}
+	if (e->resuming && clv_file_exists(o->pem_path))
+		return 0;   /* the PEM of the same DER, written before the interruption */
 	if ((r = clv_pem_encode(pem_label, o->der.data, o->der.len, &pem)) != 0)
 		return clv_diag_set(diag, r, "cannot PEM-encode %s", o->name);
 	if (e->o->rehearsal) {
@@ -602,8 +714,43 @@ record_output(engine_t *e, output_state_t *o, clv_object_record_t *rec, const ke
 		    clv_strerror(r));
 	}
 	e->n_outs++;
-	return write_output(e, o, strcmp(o->kind, "crl") == 0 ? "X509 CRL" : "CERTIFICATE",
-	    diag);
+	clv_engine_checkpoint(strcmp(o->kind, "crl") == 0 ? "recorded-crl" : "recorded-cert");
+	if ((r = write_output(e, o, strcmp(o->kind, "crl") == 0 ? "X509 CRL" : "CERTIFICATE",
+	    diag)) != 0)
+		return r;
+	clv_engine_checkpoint(strcmp(o->kind, "crl") == 0 ? "written-crl" : "written-cert");
+	return 0;
+}
+
+/* Takes over an object the interrupted run signed and recorded: its DER
+ * from the store, parsed back, its files written if they are missing. */
+static int
+adopt_output(engine_t *e, const clv_script_step_t *st, output_state_t *o,
+    const unsigned char sha[32], clv_diag_t *diag)
+{
+	clv_crl_t *crl = NULL;
+	int r;
+
+	if ((r = clv_store_object_der(e->store, sha, &o->der)) != 0)
+		return clv_diag_set(diag, r, "step '%s': resuming: the store's %s is unreadable",
+		    st->id, o->kind);
+	memcpy(o->sha256, sha, 32);
+	if (strcmp(o->kind, "certificate") == 0)
+		r = clv_cert_parse(o->der.data, o->der.len, &o->cert, diag);
+	else
+		r = clv_crl_parse(o->der.data, o->der.len, &crl, diag);
+	clv_crl_free(crl);
+	if (r != 0)
+		return r;
+	e->n_outs++;
+	if ((r = write_output(e, o, strcmp(o->kind, "crl") == 0 ? "X509 CRL" : "CERTIFICATE",
+	    diag)) != 0)
+		return r;
+	engine_say(e, CLV_MSG_INFO, "resuming: %s %s.der was issued before the interruption; "
+	    "taken over, not issued again", o->kind, o->name);
+	snprintf(e->summary, sizeof(e->summary), "%s %s.der, from the interrupted run", o->kind,
+	    o->name);
+	return 0;
 }
 
 /* The output slot for the step's output= name. */
@@ -679,6 +826,31 @@ step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 		goto out;
 	}
 
+	if (e->resuming && e->resume[e->cur].intent) {
+		resume_step_t *rs = &e->resume[e->cur];
+		unsigned char sha[32];
+		clv_buf_t sb = { NULL, 0 };
+
+		if (clv_store_object_by_serial(e->store, "certificate", k->label, rs->serial,
+		    sha) == 0) {
+			r = adopt_output(e, st, o, sha, diag);
+			goto out;
+		}
+		/* signed perhaps, never recorded: the same serial and time again */
+		if (clv_unhex(rs->serial, &sb) != 0 || sb.len != sizeof(serial)) {
+			clv_buf_free(&sb);
+			r = clv_diag_set(diag, CLV_E_FORMAT, "step '%s': resuming: the intent's serial "
+			    "'%s' is unreadable", st->id, rs->serial);
+			goto out;
+		}
+		memcpy(serial, sb.data, sizeof(serial));
+		clv_buf_free(&sb);
+		clv_hex(serial, sizeof(serial), serial_hex);
+		req.not_before = rs->when;
+		engine_say(e, CLV_MSG_INFO, "resuming: certificate serial %s was about to be signed; "
+		    "signing it now with the same serial and time", serial_hex);
+		goto build;
+	}
 	/* a fresh serial from the HSM's RNG, never one the store has seen */
 	for (attempts = 0;; attempts++) {
 		if ((r = clv_hsm_serial(e->hsm, sizeof(serial), serial)) != 0) {
@@ -696,12 +868,16 @@ step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 		}
 	}
 
+	req.not_before = clv_clock_now(e->clock);
+	if ((r = intent(e, st, "intent-sign-cert", "label=%s serial=%s when=%lld", k->label,
+	    serial_hex, (long long)req.not_before)) != 0)
+		goto out;
+build:
 	req.tmpl = &t;
 	req.subject_key = token_pub;
 	req.issuer_key = token_pub;
 	req.serial = serial;
 	req.serial_len = sizeof(serial);
-	req.not_before = clv_clock_now(e->clock);
 	req.rehearsal = e->o->rehearsal;
 	if ((r = clv_issue_sigalg(&t, token_pub, &req.sigalg)) != 0)
 		goto out;
@@ -715,6 +891,7 @@ step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 	}
 	if ((r = sign_checked(e, st, k, &req.sigalg, &tbs, token_pub, o, &unused, diag)) != 0)
 		goto out;
+	clv_engine_checkpoint("result-sign-cert");
 	if (o->cert->pubkey == NULL || !clv_pubkey_is_equal(o->cert->pubkey, token_pub)) {
 		r = clv_diag_set(diag, CLV_E_KEY_MISMATCH,
 		    "step '%s': the certificate carries another key than the token's", st->id);
@@ -788,18 +965,34 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	if ((r = clv_store_crl_number_last(e->store, k->label, &last)) != 0)
 		return clv_diag_set(diag, r, "store: cannot read the last CRL number");
 	next = last + 1;
+	memset(&req, 0, sizeof(req));
+	req.this_update = clv_clock_now(e->clock);
+	if (e->resuming && e->resume[e->cur].intent) {
+		resume_step_t *rs = &e->resume[e->cur];
+		unsigned char sha[32];
+		char nh[24];
+
+		snprintf(nh, sizeof(nh), "%llx", (unsigned long long)rs->number);
+		if (clv_store_object_by_serial(e->store, "crl", k->label, nh, sha) == 0)
+			return adopt_output(e, st, o, sha, diag);
+		next = rs->number;
+		req.this_update = rs->when;
+		engine_say(e, CLV_MSG_INFO, "resuming: CRL number %llu was about to be signed; "
+		    "signing it now with the same number and time", (unsigned long long)next);
+	} else if ((r = intent(e, st, "intent-sign-crl", "label=%s number=%llu when=%lld",
+	    k->label, (unsigned long long)next, (long long)req.this_update)) != 0) {
+		return r;
+	}
 	for (i = 0; i < sizeof(num); i++)
 		num[i] = (unsigned char)(next >> (8 * (sizeof(num) - 1 - i)));
 	for (i = 0; i + 1 < sizeof(num) && num[i] == 0; i++)
 		;
 	nlen = sizeof(num) - i;
 
-	memset(&req, 0, sizeof(req));
 	req.issuer_name = &issuer->cert->subject_der;
 	req.issuer_key_id = &issuer->cert->ski;
 	if ((r = clv_issue_sigalg(&k->tmpl, k->pub, &req.sigalg)) != 0)
 		goto out;
-	req.this_update = clv_clock_now(e->clock);
 	req.next_update = clv_duration_add(req.this_update, &interval);
 	req.crl_number = num + i;
 	req.crl_number_len = nlen;
@@ -815,6 +1008,7 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	if ((r = sign_checked(e, st, k, &req.sigalg, &tbs, issuer->cert->pubkey, o, &crl,
 	    diag)) != 0)
 		goto out;
+	clv_engine_checkpoint("result-sign-crl");
 
 	clv_hex(num + i, nlen, num_hex);
 	memset(&rec, 0, sizeof(rec));
@@ -1173,6 +1367,105 @@ engine_cleanup(engine_t *e)
 	clv_script_free(e->script);
 }
 
+static resume_step_t *
+resume_slot(engine_t *e, const char *id, size_t idlen)
+{
+	size_t i;
+
+	for (i = 0; i < e->script->n_steps; i++)
+		if (strlen(e->script->steps[i].id) == idlen &&
+		    strncmp(e->script->steps[i].id, id, idlen) == 0)
+			return &e->resume[i];
+	return NULL;
+}
+
+/* A "key=value" word of an intent's detail. */
+static int
+intent_field(const char *detail, const char *key, char *out, size_t outlen)
+{
+	size_t kl = strlen(key);
+	const char *p = detail, *end;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == detail || p[-1] == ' ') && p[kl] == '=') {
+			p += kl + 1;
+			end = strchr(p, ' ');
+			snprintf(out, outlen, "%.*s", (int)(end ? (size_t)(end - p) : strlen(p)), p);
+			return 0;
+		}
+		p += kl;
+	}
+	return -1;
+}
+
+static int
+resume_record(void *ctx, const clv_transcript_record_t *rec)
+{
+	engine_t *e = ctx;
+	resume_step_t *rs;
+	const char *p;
+	char v[128];
+
+	if (strcmp(rec->event, "transcript-opened") == 0 &&
+	    (p = strstr(rec->detail, "; ceremony ")) != NULL) {
+		p += strlen("; ceremony ");
+		snprintf(e->ceremony_id, sizeof(e->ceremony_id), "%.*s",
+		    (int)strcspn(p, ";"), p);
+	} else if (strcmp(rec->event, "step-done") == 0 &&
+	    (p = strchr(rec->detail, ':')) != NULL) {
+		if ((rs = resume_slot(e, rec->detail, (size_t)(p - rec->detail))) != NULL)
+			rs->done = 1;
+	} else if (strcmp(rec->event, "intent") == 0 &&
+	    intent_field(rec->detail, "step", v, sizeof(v)) == 0 &&
+	    (rs = resume_slot(e, v, strlen(v))) != NULL) {
+		rs->intent = 1;
+		if (intent_field(rec->detail, "label", v, sizeof(v)) == 0)
+			snprintf(rs->label, sizeof(rs->label), "%s", v);
+		if (intent_field(rec->detail, "serial", v, sizeof(v)) == 0)
+			snprintf(rs->serial, sizeof(rs->serial), "%s", v);
+		if (intent_field(rec->detail, "number", v, sizeof(v)) == 0)
+			rs->number = strtoull(v, NULL, 10);
+		if (intent_field(rec->detail, "when", v, sizeof(v)) == 0)
+			rs->when = (time_t)strtoll(v, NULL, 10);
+	}
+	return 0;
+}
+
+/* Reads the interrupted run's transcript and continues it. */
+static int
+resume_open(engine_t *e, clv_diag_t *diag)
+{
+	char detail[1024], done[512] = "";
+	size_t i, used = 0;
+	unsigned char head[32];
+	uint64_t seq = 0;
+	int r;
+
+	if (e->o->rehearsal)
+		return clv_diag_set(diag, CLV_E_POLICY, "a rehearsal cannot be resumed: its "
+		    "throwaway token went with it; start the rehearsal again in a new directory");
+	if ((r = clv_transcript_records(e->o->out_dir, resume_record, e, diag)) != 0)
+		return r;
+	if ((r = clv_transcript_open(e->o->out_dir, &e->transcript, diag)) != 0)
+		return r;
+	if (e->ceremony_id[0] == '\0')
+		return clv_diag_set(diag, CLV_E_FORMAT, "%s/%s: names no ceremony", e->o->out_dir,
+		    CLV_TRANSCRIPT_FILE);
+	e->resuming = 1;
+	for (i = 0; i < e->script->n_steps; i++)
+		if (e->resume[i].done)
+			used += (size_t)snprintf(done + used, used < sizeof(done) ? sizeof(done) - used :
+			    0, "%s%s", used ? ", " : "", e->script->steps[i].id);
+	clv_transcript_head(e->transcript, head, &seq);
+	snprintf(detail, sizeof(detail), "the previous run stopped after transcript record %llu; "
+	    "steps done: %s", (unsigned long long)seq, used ? done : "none");
+	if ((r = engine_audit(e, CLV_EV_CEREMONY_INTERRUPTED, NULL, NULL, "interrupted",
+	    detail)) != 0)
+		return r;
+	engine_say(e, CLV_MSG_WARN, "resuming ceremony %s: %s", e->ceremony_id, detail);
+	return 0;
+}
+
 int
 clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *ctx,
     clv_diag_t *diag)
@@ -1211,8 +1504,20 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 	}
 	if ((r = ensure_out_dir(e, diag)) != 0)
 		goto out;
-	if ((r = check_outputs_free(e, diag)) != 0)
+	if (!opts->resume && (r = check_outputs_free(e, diag)) != 0) {
+		char tp[PATH_MAX];
+		snprintf(tp, sizeof(tp), "%s/%s", opts->out_dir, CLV_TRANSCRIPT_FILE);
+		if (r == CLV_E_OUTPUT_EXISTS && clv_file_exists(tp)) {
+			clv_transcript_t *probe = NULL;
+			clv_diag_t pd;
+			if (clv_transcript_open(opts->out_dir, &probe, &pd) == 0)
+				r = clv_diag_set(diag, CLV_E_OUTPUT_EXISTS, "%s: a ceremony was "
+				    "interrupted here: run the same command again with --resume to "
+				    "continue it", opts->out_dir);
+			clv_transcript_free(probe);
+		}
 		goto out;
+	}
 	if (opts->store_path != NULL)
 		snprintf(store_path, sizeof(store_path), "%s", opts->store_path);
 	else
@@ -1221,15 +1526,22 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 		goto out;
 
 	clv_time_format(clv_clock_now(e->clock), t);
-	snprintf(e->ceremony_id, sizeof(e->ceremony_id), "%s%s-%s",
-	    opts->rehearsal ? "rehearsal-" : "", e->script->name, t);
+	if (opts->resume) {
+		if ((r = resume_open(e, diag)) != 0)
+			goto out;
+	} else {
+		snprintf(e->ceremony_id, sizeof(e->ceremony_id), "%s%s-%s",
+		    opts->rehearsal ? "rehearsal-" : "", e->script->name, t);
+	}
 	clv_hex(script_sha, 32, plan);
 	snprintf(detail, sizeof(detail), "script %s sha256 %s%s", opts->script_path, plan,
 	    opts->rehearsal ? "; REHEARSAL" : "");
-	if ((r = clv_transcript_create(opts->out_dir, e->ceremony_id, opts->script_path, script_sha,
-	    opts->rehearsal, clv_clock_now(e->clock), &e->transcript, diag)) != 0)
+	if (!opts->resume && (r = clv_transcript_create(opts->out_dir, e->ceremony_id,
+	    opts->script_path, script_sha, opts->rehearsal, clv_clock_now(e->clock),
+	    &e->transcript, diag)) != 0)
 		goto out;
-	if ((r = engine_audit(e, CLV_EV_CEREMONY_STARTED, NULL, script_sha, "ok", detail)) != 0) {
+	if ((r = engine_audit(e, opts->resume ? CLV_EV_CEREMONY_RESUMED : CLV_EV_CEREMONY_STARTED,
+	    NULL, script_sha, "ok", detail)) != 0) {
 		r = clv_diag_set(diag, r, "cannot write the audit trail in %s", store_path);
 		goto out;
 	}
@@ -1241,6 +1553,7 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 	for (i = 0; i < e->script->n_steps; i++) {
 		const clv_script_step_t *st = &e->script->steps[i];
 
+		e->cur = i;
 		describe_step(e, st, plan, sizeof(plan));
 		if (ui->step_begin != NULL)
 			ui->step_begin(ctx, i, e->script->n_steps, st, plan);

@@ -92,6 +92,7 @@ typedef struct clv_engine_opts {
 	const char *templates_dir;  /* where template= parameters are looked up after the script's dir */
 	int rehearsal;              /* throwaway SoftHSM token, outputs stamped REHEARSAL */
 	const clv_clock_t *clock;   /* NULL = system clock */
+	int resume;                 /* continue the interrupted ceremony whose transcript is in out_dir */
 } clv_engine_opts_t;
 
 /*

@@ -45,6 +45,16 @@ typedef struct output_state {
 	char key_name[64];          /* key that the certificate certifies */
 } output_state_t;
 
+/* What the interrupted run's transcript says of a step (resumption). */
+typedef struct resume_step {
+	int done;                   /* its step-done was recorded */
+	int intent;                 /* an intent was recorded before its HSM call */
+	char label[128];            /* the key it generates or signs with */
+	char serial[41];            /* certificate serial drawn */
+	uint64_t number;            /* CRL number */
+	time_t when;                /* notBefore / thisUpdate fixed in the intent */
+} resume_step_t;
+
 typedef struct engine {
 	const clv_engine_opts_t *o;
 	const clv_engine_ui_t *ui;
@@ -67,6 +77,9 @@ typedef struct engine {
 	size_t n_outs;
 	char summary[1024];
 	clv_transcript_t *transcript;   /* the ceremony's own chain, in the output dir */
+	int resuming;
+	size_t cur;                 /* index of the step running */
+	resume_step_t resume[CLV_SCRIPT_MAX_STEPS];
 	/* quorum */
 	clv_quorum_t *quorum;       /* the provider that logged in, kept for a re-share */
 	clv_share_set_t quorum_set; /* its descriptor */

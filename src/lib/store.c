@@ -1078,6 +1078,42 @@ out:
 }
 
 int
+clv_store_object_by_serial(clv_store_t *s, const char *kind, const char *issuer_label,
+    const char *serial_hex, unsigned char sha256[32])
+{
+	static const char sql[] =
+	    "SELECT sha256 FROM objects WHERE kind = ?1 AND issuer_label = ?2 AND serial_hex = ?3";
+	char serial[41];
+	sqlite3_stmt *st = NULL;
+	int r = CLV_E_INTERNAL, rc;
+
+	if (s == NULL || kind == NULL || issuer_label == NULL || sha256 == NULL ||
+	    serial_normalise(serial_hex, serial) != 0)
+		return CLV_E_INVALID_ARG;
+	if ((r = prepare(s, sql, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, kind)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, issuer_label)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, serial)) != SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding a serial");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		r = CLV_E_DB_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 32) {
+		r = clv_store_db_error(s, rc, "looking up an object by serial");
+		goto out;
+	}
+	memcpy(sha256, sqlite3_column_blob(st, 0), 32);
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
 clv_store_crl_number_last(clv_store_t *s, const char *issuer_label, uint64_t *out)
 {
 	/* Normalised hex: a longer string is a larger number. */

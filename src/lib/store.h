@@ -70,6 +70,10 @@ int clv_store_object_add(clv_store_t *s, const clv_object_record_t *o, int64_t *
 /* Whether a certificate with this serial was issued under issuer_label. */
 int clv_store_serial_exists(clv_store_t *s, const char *issuer_label, const char *serial_hex,
     int *exists);
+/* The SHA-256 of the object of kind with this serial (or CRL number) under
+ * issuer_label; CLV_E_DB_NOT_FOUND if none. */
+int clv_store_object_by_serial(clv_store_t *s, const char *kind, const char *issuer_label,
+    const char *serial_hex, unsigned char sha256[32]);
 /* Highest CRL number issued under issuer_label, 0 if none. */
 int clv_store_crl_number_last(clv_store_t *s, const char *issuer_label, uint64_t *out);
 /* DER of the object with this sha256 (caller frees).  CLV_E_DB_NOT_FOUND if

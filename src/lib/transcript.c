@@ -365,6 +365,36 @@ out:
 	return r;
 }
 
+typedef struct records_ctx {
+	clv_transcript_record_fn *fn;
+	void *ctx;
+} records_ctx_t;
+
+static int
+records_line(void *ctx, const line_view_t *v, unsigned lineno, clv_diag_t *diag)
+{
+	records_ctx_t *rc = ctx;
+	clv_transcript_record_t rec;
+
+	rec.seq = v->seq;
+	rec.event = v->event;
+	rec.object = v->object;
+	rec.detail = v->detail;
+	return rc->fn(rc->ctx, &rec);
+}
+
+int
+clv_transcript_records(const char *dir, clv_transcript_record_fn *fn, void *ctx,
+    clv_diag_t *diag)
+{
+	records_ctx_t rc = { fn, ctx };
+	unsigned char head[32];
+	uint64_t seq;
+	int closed;
+
+	return walk(dir, records_line, &rc, &seq, head, &closed, diag);
+}
+
 int
 clv_transcript_open(const char *dir, clv_transcript_t **out, clv_diag_t *diag)
 {

@@ -60,6 +60,20 @@ int clv_transcript_close(clv_transcript_t *t, time_t now, const clv_buf_t *signa
     const clv_pubkey_t *key, clv_diag_t *diag);
 void clv_transcript_free(clv_transcript_t *t);
 
+/* One record as read back (resumption). */
+typedef struct clv_transcript_record {
+	uint64_t seq;
+	const char *event;
+	const char *object;         /* hex, "" if none */
+	const char *detail;         /* unescaped? no: as written (escapes kept) */
+} clv_transcript_record_t;
+
+typedef int clv_transcript_record_fn(void *ctx, const clv_transcript_record_t *rec);
+
+/* Checks the chain of DIR's transcript and hands each record to fn. */
+int clv_transcript_records(const char *dir, clv_transcript_record_fn *fn, void *ctx,
+    clv_diag_t *diag);
+
 /* What verification found. */
 typedef struct clv_transcript_report {
 	uint64_t records;

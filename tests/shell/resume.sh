@@ -1,0 +1,75 @@
+#!/bin/sh
+# Crash-safe resumption: csca-init is killed (SIGKILL, from gdb) at each of
+# its journal points and resumed with --resume: every time it ends with
+# exactly one CSCA key, one certificate and one CRL, no serial reused or lost,
+# and a transcript that verifies and records the interruption.
+. "$top_srcdir/tests/shell/lib.sh"
+
+softhsm_store
+MOD=${CLV_TEST_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+answers "$T/answers" "alice, bob" "$T/media"
+token_init "$T/tok" resume-tok 2 2 3 "$T/answers" >"$T/init.log" 2>&1 ||
+	{ cat "$T/init.log"; fail "token-init"; }
+DB=$T/tok/store.db
+q() { sqlite3 "$DB" "$1"; }
+
+n=0
+for point in intent-generate result-generate recorded-generate \
+    intent-sign-cert result-sign-cert recorded-cert written-cert \
+    intent-sign-crl result-sign-crl recorded-crl written-crl; do
+	n=$((n + 1))
+	label="CSCA-R$n"
+	{ cat "$T/answers"; printf '[labels]\ncsca = %s\n' "$label"; } >"$T/a$n"
+	chmod 600 "$T/a$n"
+	out=$T/out$n
+	gdb -q -batch -ex 'set breakpoint pending on' \
+		-ex "break clv_engine_checkpoint if \$_streq(name, \"$point\")" -ex run -ex kill \
+		--args "$CONCLAVE" run --token label:resume-tok --store "$DB" --answers "$T/a$n" \
+		--out "$out" "$top_srcdir/ceremony-scripts/csca-init.ceremony" >"$T/gdb$n" 2>&1
+	if grep -q "Breakpoint 1, clv_engine_checkpoint" "$T/gdb$n"; then
+		ok "$point: killed there"
+	else
+		not_ok "$point: killed there"; tail -20 "$T/gdb$n" | sed 's/^/    /'; continue
+	fi
+	refuse "$point: a plain rerun refuses and points to --resume" 'interrupted here: run the same command again with --resume' \
+		"$CONCLAVE" run --token label:resume-tok --store "$DB" --answers "$T/a$n" \
+		--out "$out" "$top_srcdir/ceremony-scripts/csca-init.ceremony"
+	if "$CONCLAVE" run --resume --token label:resume-tok --store "$DB" --answers "$T/a$n" \
+	    --out "$out" "$top_srcdir/ceremony-scripts/csca-init.ceremony" >"$T/resume$n" 2>&1; then
+		ok "$point: the resumed ceremony completes"
+	else
+		not_ok "$point: the resumed ceremony completes"; tail -15 "$T/resume$n" | sed 's/^/    /'
+		continue
+	fi
+	keys=$(q "SELECT count(*) FROM keys WHERE label = '$label'")
+	certs=$(q "SELECT count(*) FROM objects WHERE kind = 'certificate' AND issuer_label = '$label'")
+	crls=$(q "SELECT count(*) FROM objects WHERE kind = 'crl' AND issuer_label = '$label'")
+	ontoken=$(pkcs11-tool --module "$MOD" --token-label resume-tok --list-objects --type pubkey 2>/dev/null |
+		grep -c "label: *$label\$" || true)
+	if [ "$keys$certs$crls$ontoken" = 1111 ]; then
+		ok "$point: one key (store and token), one certificate, one CRL"
+	else
+		not_ok "$point: one key, one certificate, one CRL (store keys $keys, certs $certs, CRLs $crls, token keys $ontoken)"
+	fi
+	# the serial drawn before the crash is the one issued: none lost, none reused
+	drawn=$(grep -a '	intent	' "$out/transcript.log" | grep -o 'serial=[0-9a-f]*' | sort -u)
+	issued=$(openssl x509 -in "$out/csca.der" -inform DER -noout -serial | tr 'A-F' 'a-f' | sed 's/serial=0*/serial=/')
+	drawn_n=$(printf '%s\n' "$drawn" | grep -c serial= || true)
+	if [ "$drawn_n" -eq 1 ] && [ "$(echo "$drawn" | sed 's/serial=0*/serial=/')" = "$issued" ]; then
+		ok "$point: the serial drawn once is the serial issued"
+	else
+		not_ok "$point: the serial drawn once is the serial issued (drawn: $drawn; issued: $issued)"
+	fi
+	check "$point: the certificate verifies" openssl verify -CAfile "$out/csca.pem" "$out/csca.pem"
+	check "$point: the CRL verifies" sh -c "openssl crl -in '$out/csca-crl.pem' -CAfile '$out/csca.pem' -noout 2>&1 | grep -q 'verify OK'"
+	check "$point: the transcript verifies" "$CONCLAVE" transcript verify "$out"
+	grep -q '	ceremony-interrupted	' "$out/transcript.log" && grep -q '	ceremony-resumed	' "$out/transcript.log" &&
+		ok "$point: the transcript records the interruption" ||
+		not_ok "$point: the transcript records the interruption"
+done
+has "a key generated but not recorded is adopted by its label" 'found on the token by its label and adopted' "$T/resume2"
+has "a certificate signed but not recorded is signed again with its serial" 'signing it now with the same serial' "$T/resume5"
+has "a recorded certificate is taken over, not issued again" 'taken over, not issued again' "$T/resume6"
+check "the store's audit trail verifies" "$CONCLAVE" audit verify --store "$DB"
+
+finish
