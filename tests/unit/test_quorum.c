@@ -21,48 +21,8 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static char store_dir[64];
-
-static const char *
-module_path(void)
-{
-	const char *m = getenv("CLV_TEST_PKCS11_MODULE");
-
-	return m != NULL && *m != '\0' ? m : CLV_DEFAULT_PKCS11_MODULE;
-}
-
-/* A fresh, empty token store; SOFTHSM2_CONF points at it. */
-static void
-store_new(void)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(store_dir, sizeof(store_dir), "/tmp/clv-test-quorum-XXXXXX");
-	CU_ASSERT_FATAL(mkdtemp(store_dir) != NULL);
-	snprintf(path, sizeof(path), "%s/tokens", store_dir);
-	CU_ASSERT_FATAL(mkdir(path, 0700) == 0);
-	snprintf(path, sizeof(path), "%s/softhsm2.conf", store_dir);
-	CU_ASSERT_FATAL((f = fopen(path, "w")) != NULL);
-	fprintf(f, "directories.tokendir = %s/tokens\nobjectstore.backend = file\n"
-	    "log.level = ERROR\n", store_dir);
-	CU_ASSERT_FATAL(fclose(f) == 0);
-	CU_ASSERT_FATAL(setenv("SOFTHSM2_CONF", path, 1) == 0);
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void
-store_remove(void)
-{
-	if (store_dir[0] != '\0')
-		nftw(store_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	store_dir[0] = '\0';
-}
+#define CLV_UNIT_STORE_NAME "quorum"
+#include "softhsm.h"
 
 /* Debug log captured: to check that no share, secret or PIN is logged. */
 static char logbuf[65536];
