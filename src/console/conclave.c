@@ -1,8 +1,10 @@
 /*
  * conclave: the offline ceremony console.
  *
- *   conclave run [--rehearsal] --answers FILE --out DIR [--store FILE]
+ *   conclave run [--rehearsal] [--resume] --answers FILE --out DIR [--store FILE]
  *                [--token SPEC] [--module PATH] [--templates DIR] SCRIPT
+ *   conclave console [--rehearsal] [--resume] [--answers FILE] --out DIR
+ *                [--store FILE] [--token SPEC] [--module PATH] [--templates DIR] SCRIPT
  *   conclave audit verify --store FILE
  *   conclave audit show --store FILE
  *   conclave show FILE
@@ -32,8 +34,11 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: conclave run [--rehearsal] --answers FILE --out DIR [--store FILE]\n"
+	    "usage: conclave run [--rehearsal] [--resume] --answers FILE --out DIR [--store FILE]\n"
 	    "                    [--token SPEC] [--module PATH] [--templates DIR] SCRIPT\n"
+	    "       conclave console [--rehearsal] [--resume] [--answers FILE] --out DIR\n"
+	    "                    [--store FILE] [--token SPEC] [--module PATH] [--templates DIR]\n"
+	    "                    SCRIPT\n"
 	    "       conclave audit verify --store FILE\n"
 	    "       conclave audit show --store FILE\n"
 	    "       conclave show FILE\n"
@@ -46,8 +51,10 @@ usage(FILE *fp)
 
 static time_t pinned_time;
 
+/* conclave run (batch, console == 0) and conclave console: the same options
+ * and the same engine. */
 static int
-cmd_run(int argc, char **argv)
+cmd_run(int argc, char **argv, int console)
 {
 	static const struct option longopts[] = {
 		{ "rehearsal", no_argument, NULL, 'r' },
@@ -58,6 +65,7 @@ cmd_run(int argc, char **argv)
 		{ "module", required_argument, NULL, 'm' },
 		{ "templates", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "resume", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	clv_engine_opts_t opts;
@@ -65,14 +73,14 @@ cmd_run(int argc, char **argv)
 	clv_clock_t clock;
 	clv_diag_t diag;
 	batch_t b;
-	const char *answers = NULL, *fake;
+	const char *answers = NULL, *fake, *cmd = console ? "conclave console" : "conclave run";
 	int c, r, quiet = 0;
 
 	memset(&opts, 0, sizeof(opts));
 	memset(&diag, 0, sizeof(diag));
 	opts.templates_dir = CLV_DATADIR "/templates";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ra:o:s:t:m:T:q", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ra:o:s:t:m:T:qR", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': opts.rehearsal = 1; break;
 		case 'a': answers = optarg; break;
@@ -81,20 +89,28 @@ cmd_run(int argc, char **argv)
 		case 't': opts.token_spec = optarg; break;
 		case 'm': opts.module_path = optarg; break;
 		case 'T': opts.templates_dir = optarg; break;
-		case 'q': quiet = 1; break;
+		case 'q':
+			if (console) {
+				usage(stderr);
+				return 2;
+			}
+			quiet = 1;
+			break;
+		case 'R': opts.resume = 1; break;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1 || answers == NULL || opts.out_dir == NULL) {
-		fprintf(stderr, "conclave run: expected --answers FILE, --out DIR and one SCRIPT\n");
+	if (optind != argc - 1 || (answers == NULL && !console) || opts.out_dir == NULL) {
+		fprintf(stderr, "%s: expected %s--out DIR and one SCRIPT\n", cmd,
+		    console ? "" : "--answers FILE, ");
 		usage(stderr);
 		return 2;
 	}
 	if (opts.rehearsal && (opts.token_spec != NULL || opts.module_path != NULL ||
 	    opts.store_path != NULL)) {
-		fprintf(stderr, "conclave run: --rehearsal makes its own throwaway SoftHSM token "
+		fprintf(stderr, "%s: --rehearsal makes its own throwaway SoftHSM token "
 		    "and keeps its records in the output directory; --token, --module and --store "
-		    "are for production ceremonies\n");
+		    "are for production ceremonies\n", cmd);
 		return 2;
 	}
 	opts.script_path = argv[optind];
@@ -102,32 +118,45 @@ cmd_run(int argc, char **argv)
 	 * for production. */
 	if ((fake = getenv("CONCLAVE_REHEARSAL_TIME")) != NULL) {
 		if (!opts.rehearsal) {
-			fprintf(stderr, "conclave run: CONCLAVE_REHEARSAL_TIME is honoured only "
-			    "with --rehearsal\n");
+			fprintf(stderr, "%s: CONCLAVE_REHEARSAL_TIME is honoured only "
+			    "with --rehearsal\n", cmd);
 			return 2;
 		}
 		if (clv_time_parse(fake, &pinned_time) != 0) {
-			fprintf(stderr, "conclave run: CONCLAVE_REHEARSAL_TIME '%s': expected "
-			    "YYYY-MM-DDTHH:MM:SSZ\n", fake);
+			fprintf(stderr, "%s: CONCLAVE_REHEARSAL_TIME '%s': expected "
+			    "YYYY-MM-DDTHH:MM:SSZ\n", cmd, fake);
 			return 2;
 		}
 		clv_clock_fixed(&clock, &pinned_time);
 		opts.clock = &clock;
 	}
-	if ((r = batch_load(&b, answers, &diag)) != 0) {
-		fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
-		return 1;
+	memset(&b, 0, sizeof(b));
+	if (answers != NULL) {
+		if ((r = batch_load(&b, answers, &diag)) != 0) {
+			fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
+			return 1;
+		}
+		/* the console prints nothing on the screen it draws */
+		b.quiet = quiet || console;
+		b.rehearsal = opts.rehearsal;
+		if ((r = batch_check(&b, opts.script_path, &diag)) != 0) {
+			fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
+			batch_free(&b);
+			return 1;
+		}
 	}
-	b.quiet = quiet;
-	b.rehearsal = opts.rehearsal;
-	if ((r = batch_check(&b, opts.script_path, &diag)) != 0) {
-		fprintf(stderr, "conclave: %s\n", diag.msg[0] ? diag.msg : clv_strerror(r));
+	if (console) {
+		r = tui_run(&opts, answers != NULL ? &b : NULL, &diag);
+	} else {
+		batch_ui(&ui);
+		r = clv_engine_run(&opts, &ui, &b, &diag);
+	}
+	if (answers != NULL)
 		batch_free(&b);
-		return 1;
+	if (console && r == CLV_E_USAGE) {
+		fprintf(stderr, "%s: %s\n", cmd, diag.msg[0] ? diag.msg : clv_strerror(r));
+		return 2;
 	}
-	batch_ui(&ui);
-	r = clv_engine_run(&opts, &ui, &b, &diag);
-	batch_free(&b);
 	if (r != 0) {
 		fprintf(stderr, "conclave: ceremony stopped: %s\n",
 		    diag.msg[0] ? diag.msg : clv_strerror(r));
@@ -401,7 +430,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
+		return cmd_run(argc - 1, argv + 1, 0);
+	if (strcmp(argv[1], "console") == 0)
+		return cmd_run(argc - 1, argv + 1, 1);
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)

@@ -21,4 +21,13 @@ int batch_check(batch_t *b, const char *script_path, clv_diag_t *diag);
 void batch_free(batch_t *b);
 void batch_ui(clv_engine_ui_t *ui);
 
+/*
+ * The full-screen console (ncursesw): the same engine, led on the terminal.
+ * answers (may be NULL) enrols the officers and pre-fills names, which are
+ * still confirmed at the console; secrets are always typed.  Returns the
+ * engine's result; the screen is given back before it returns.
+ */
+typedef struct tui tui_t;
+int tui_run(const clv_engine_opts_t *opts, batch_t *answers, clv_diag_t *diag);
+
 #endif
