@@ -280,6 +280,35 @@ st=$(wait_exit)
 hex=$(grep -oE '([0-9A-F]{2}:){7}[0-9A-F]{2}' "$T/fp-cert" | tr '\n' ':' | sed 's/:$//' | tr 'A-F' 'a-f' | tr -d ':')
 want=$(sha256sum "$out/csca.der" | cut -d' ' -f1)
 [ "$hex" = "$want" ] && ok "the SHA-256 shown is csca.der's" || not_ok "the SHA-256 shown is csca.der's ($hex, want $want)"
+# the QR code as drawn: half blocks back to modules, scanned by zbarimg
+if command -v zbarimg >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+	python3 - "$T/fp-cert" "$T/qr.pgm" <<'EOP'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+w = lines[2].index("SHA-256") - 3          # the words column starts 2 after the QR
+rows = []
+for l in lines[2:2 + (w + 1) // 2]:        # the QR starts under the title, at column 1
+    seg = l[1:1 + w].ljust(w)
+    rows.append([c in "\u2580\u2588" for c in seg])
+    rows.append([c in "\u2584\u2588" for c in seg])
+s, q = 6, 4
+W, H = (w + 2 * q) * s, (len(rows) + 2 * q) * s
+px = [[255] * W for _ in range(H)]
+for y, r in enumerate(rows):
+    for x, dark in enumerate(r):
+        if dark:
+            for dy in range(s):
+                px[(y + q) * s + dy][(x + q) * s:(x + q + 1) * s] = [0] * s
+with open(sys.argv[2], "w") as f:
+    f.write("P2\n%d %d\n255\n" % (W, H))
+    f.writelines(" ".join(map(str, r)) + "\n" for r in px)
+EOP
+	dec=$(zbarimg -q --raw "$T/qr.pgm" 2>/dev/null || true)
+	[ "$dec" = "$want" ] && ok "the QR code on the screen scans as csca.der's SHA-256" ||
+		not_ok "the QR code on the screen scans as csca.der's SHA-256 (got '$dec')"
+else
+	echo "# no zbarimg or python3: the QR code is not scanned"
+fi
 sed -n '/PGP words, read aloud/,/Compare with/p' "$T/fp-cert" | sed '1d;$d' |
 	grep -oE '[A-Za-z]+' >"$T/words.screen"
 [ "$(wc -l <"$T/words.screen")" -eq 32 ] && ok "32 PGP words are shown" ||
