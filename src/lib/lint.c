@@ -261,20 +261,31 @@ check_duplicates(const ext_view_t *v, size_t count, clv_lint_result_t *res)
 }
 
 static void
-check_present(const ext_view_t *e, const char *code, const char *name, int want_critical,
+check_criticality(const ext_view_t *e, const char *code, const char *name, int want_critical,
     clv_lint_result_t *res)
+{
+	char c[64];
+
+	if (e != NULL && e->critical != want_critical) {
+		snprintf(c, sizeof(c), "%s-criticality", code);
+		finding(res, c, "%s must be %s", name, want_critical ? "critical" : "non-critical");
+	}
+}
+
+/* A mandatory extension for the certificate of who ("a CSCA"): present, and
+ * with the criticality Table 6 gives it. */
+static void
+check_present(const ext_view_t *e, const char *code, const char *name, int want_critical,
+    const char *who, clv_lint_result_t *res)
 {
 	char c[64];
 
 	if (e == NULL) {
 		snprintf(c, sizeof(c), "%s-missing", code);
-		finding(res, c, "%s extension is missing (mandatory for a CSCA)", name);
+		finding(res, c, "%s extension is missing (mandatory for %s)", name, who);
 		return;
 	}
-	if (e->critical != want_critical) {
-		snprintf(c, sizeof(c), "%s-criticality", code);
-		finding(res, c, "%s must be %s", name, want_critical ? "critical" : "non-critical");
-	}
+	check_criticality(e, code, name, want_critical, res);
 }
 
 /* Decodes an extension value as type; NULL on failure (with a finding). */
@@ -325,6 +336,7 @@ check_alt_name(const ext_view_t *e, const char *name, clv_lint_result_t *res)
 	clv_der_free(&n);
 }
 
+/* forbidden_csca_exts[0] is extendedKeyUsage; list signers start at [1]. */
 static const char *const forbidden_csca_exts[][2] = {
 	{ "2.5.29.37", "extendedKeyUsage" },
 	{ "2.5.29.30", "nameConstraints" },
@@ -336,36 +348,31 @@ static const char *const forbidden_csca_exts[][2] = {
 	{ "2.23.136.1.1.6.2", "documentTypeList" },
 };
 
+/* Table 6: x for ML/DL signers, besides those of a CSCA but extendedKeyUsage
+ * (basicConstraints has its own finding). */
+static const char *const forbidden_signer_exts[][2] = {
+	{ "2.23.136.1.1.6.1", "nameChange" },
+};
+
 static const char *const known_exts[] = {
 	"2.5.29.14", "2.5.29.15", "2.5.29.16", "2.5.29.17", "2.5.29.18", "2.5.29.19",
 	"2.5.29.31", "2.5.29.32", "2.5.29.35", "2.23.136.1.1.6.1",
 	"1.3.6.1.5.5.7.1.1", "1.3.6.1.5.5.7.1.11",
 };
 
-int
-clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
-    clv_lint_result_t *res)
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Table 5, first part: version, serial number, signature algorithm against
+ * the template, names and their countries. */
+static void
+check_body_head(asn1_node n, const clv_template_t *t, clv_lint_result_t *res)
 {
-	asn1_node n = NULL, x = NULL;
-	clv_buf_t b = { NULL, 0 }, b2 = { NULL, 0 };
-	ext_view_t *exts = NULL;
-	size_t n_exts = 0, i, k;
-	clv_pubkey_t *key = NULL;
+	clv_buf_t b = { NULL, 0 };
 	clv_sigalg_t alg;
-	char c1[3], c2[3], buf[16];
+	char c1[3], c2[3];
 	long version = 0;
-	time_t nb = 0, na = 0, lim;
-	int r = CLV_E_INTERNAL, bits, l;
-	const ext_view_t *e;
+	size_t i;
 
-	if (tbs == NULL || t == NULL || res == NULL)
-		return CLV_E_INVALID_ARG;
-	memset(res, 0, sizeof(*res));
-	if ((r = clv_der_decode("TBSCertificate", tbs, len, &n, "TBSCertificate", NULL)) != 0)
-		goto out;
-	check_der(n, tbs, len, res);
-
-	/* Table 5: body */
 	if (clv_der_read_int(n, "version", &version) != 0 || version != 2)
 		finding(res, "version", "version must be v3");
 	if (clv_der_read(n, "serialNumber", &b) != 0 || b.len == 0) {
@@ -401,22 +408,30 @@ clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 	if (c1[0] && c2[0] && strcmp(c1, c2) != 0)
 		finding(res, "name-country-match", "issuer country %s differs from subject country %s",
 		    c1, c2);
-	if (clv_der_read_der(n, "issuer", &b) != 0 || clv_der_read_der(n, "subject", &b2) != 0 ||
-	    b.len != b2.len || memcmp(b.data, b2.data, b.len) != 0)
-		finding(res, "self-signed-name", "a CSCA root certificate has issuer = subject");
-	clv_buf_free(&b);
-	clv_buf_free(&b2);
+}
 
-	check_time(n, "validity.notBefore", "notBefore", res, &nb);
-	check_time(n, "validity.notAfter", "notAfter", res, &na);
-	if (nb && na && na <= nb)
+/* Table 5, second part: validity (encoding, order, template limit), no unique
+ * IDs, the key against the template.  *key is the subject key when readable. */
+static void
+check_body_tail(asn1_node n, const clv_template_t *t, clv_lint_result_t *res, time_t *nb,
+    time_t *na, clv_pubkey_t **key)
+{
+	clv_buf_t b = { NULL, 0 };
+	char buf[16];
+	time_t lim;
+	int l;
+
+	*key = NULL;
+	check_time(n, "validity.notBefore", "notBefore", res, nb);
+	check_time(n, "validity.notAfter", "notAfter", res, na);
+	if (*nb && *na && *na <= *nb)
 		finding(res, "validity-order", "notAfter must be after notBefore");
-	if (nb && na) {
-		lim = clv_duration_add(nb, &t->validity_max);
-		if (na > lim)
+	if (*nb && *na) {
+		lim = clv_duration_add(*nb, &t->validity_max);
+		if (*na > lim)
 			finding(res, "validity-limit",
 			    "validity %.1f days exceeds the template's limit validity.max (%dy%dm%dd)",
-			    (double)(na - nb) / DAY, t->validity_max.years, t->validity_max.months,
+			    (double)(*na - *nb) / DAY, t->validity_max.years, t->validity_max.months,
 			    t->validity_max.days);
 	}
 	l = sizeof(buf);
@@ -428,31 +443,175 @@ clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 	    asn1_read_value(n, "subjectUniqueID", buf, &l) != ASN1_VALUE_NOT_FOUND)
 		finding(res, "unique-id", "subjectUniqueID must not be used");
 
-	/* the key */
 	if (clv_der_read_der(n, "subjectPublicKeyInfo", &b) != 0 ||
-	    clv_pubkey_from_spki(b.data, b.len, &key, NULL) != 0) {
+	    clv_pubkey_from_spki(b.data, b.len, key, NULL) != 0) {
 		finding(res, "spki", "subjectPublicKeyInfo cannot be read");
-	} else if (key->type != t->key.type) {
+	} else if ((*key)->type != t->key.type) {
 		finding(res, "spki-type", "key type differs from the template");
-	} else if (key->type == CLV_KEY_EC) {
-		if (key->curve != t->key.curve)
+	} else if ((*key)->type == CLV_KEY_EC) {
+		const clv_pubkey_t *k = *key;
+		if (k->curve != t->key.curve)
 			finding(res, "spki-curve", "curve differs from the template's %s",
 			    clv_curve_by_id(t->key.curve) ? clv_curve_by_id(t->key.curve)->name : "?");
-		if (t->explicit_params && !key->explicit_params)
+		if (t->explicit_params && !k->explicit_params)
 			finding(res, "spki-explicit",
 			    "EC parameters must be explicit ECParameters (Doc 9303-12 4.1.6.3)");
-		if (!t->explicit_params && key->explicit_params)
+		if (!t->explicit_params && k->explicit_params)
 			finding(res, "spki-named", "template asks for a named curve");
-		if (key->explicit_params && key->h.len == 0)
+		if (k->explicit_params && k->h.len == 0)
 			finding(res, "spki-cofactor", "explicit EC parameters must include the cofactor");
-		if (key->ec_point.len == 0 || key->ec_point.data[0] != 0x04)
+		if (k->ec_point.len == 0 || k->ec_point.data[0] != 0x04)
 			finding(res, "spki-point", "EC point must be uncompressed");
-	} else if (key->type == CLV_KEY_RSA) {
-		if (key->rsa_n.len * 8 < t->key.rsa_bits)
+	} else if ((*key)->type == CLV_KEY_RSA) {
+		if ((*key)->rsa_n.len * 8 < t->key.rsa_bits)
 			finding(res, "spki-rsa-size", "RSA modulus is %zu bits, template asks %u",
-			    key->rsa_n.len * 8, t->key.rsa_bits);
+			    (*key)->rsa_n.len * 8, t->key.rsa_bits);
 	}
 	clv_buf_free(&b);
+}
+
+/* keyUsage (when present and decodable) carries exactly the bits want
+ * (CLV_KU_*), named by want_text, in DER. */
+static void
+check_key_usage_bits(const ext_view_t *e, unsigned want, const char *want_text,
+    clv_lint_result_t *res)
+{
+	asn1_node x;
+	clv_buf_t b = { NULL, 0 };
+	unsigned ku = 0;
+	size_t i;
+	int bits;
+
+	if (e == NULL || (x = decode_ext(e, "KeyUsage", "ku-decode", res)) == NULL)
+		return;
+	if (clv_der_read_bits(x, "", &b, &bits) == 0) {
+		for (i = 0; i < (size_t)bits && i < 9; i++)
+			if (b.data[i / 8] & (0x80 >> (i % 8)))
+				ku |= 1u << i;
+		if (bits > 0 && !(b.data[(bits - 1) / 8] & (0x80 >> ((bits - 1) % 8))))
+			finding(res, "ku-encoding", "keyUsage has trailing zero bits (not DER)");
+	}
+	clv_buf_free(&b);
+	if (ku != want)
+		finding(res, "ku-bits", "keyUsage must be exactly %s", want_text);
+	clv_der_free(&x);
+}
+
+/* subjectKeyIdentifier (when present) is the SHA-1 key id of the SPKI's key. */
+static void
+check_ski_value(const ext_view_t *e, const clv_pubkey_t *key, clv_lint_result_t *res)
+{
+	asn1_node x;
+	clv_buf_t b = { NULL, 0 };
+	unsigned char kid[20];
+
+	if (e == NULL || key == NULL ||
+	    (x = decode_ext(e, "SubjectKeyIdentifier", "ski-decode", res)) == NULL)
+		return;
+	if (clv_der_read(x, "", &b) != 0 || clv_pubkey_key_id(key, kid) != 0 ||
+	    b.len != 20 || memcmp(b.data, kid, 20) != 0)
+		finding(res, "ski-value", "subjectKeyIdentifier is not the key's SHA-1 key id");
+	clv_buf_free(&b);
+	clv_der_free(&x);
+}
+
+/* privateKeyUsagePeriod (when present) lies within the validity nb..na. */
+static void
+check_pkup(const ext_view_t *e, time_t nb, time_t na, clv_lint_result_t *res)
+{
+	asn1_node x;
+	time_t pb = 0, pa = 0;
+
+	if (e == NULL || (x = decode_ext(e, "PrivateKeyUsagePeriod", "pkup-decode", res)) == NULL)
+		return;
+	if (clv_der_read_gentime(x, "notBefore", &pb) != 0 ||
+	    clv_der_read_gentime(x, "notAfter", &pa) != 0)
+		finding(res, "pkup-fields", "privateKeyUsagePeriod needs notBefore and notAfter");
+	else if (pa <= pb || (nb && pb < nb) || (na && pa > na))
+		finding(res, "pkup-range",
+		    "privateKeyUsagePeriod must lie within the certificate validity");
+	clv_der_free(&x);
+}
+
+/* SubjectAltName, IssuerAltName and CRLDistributionPoints: m/nc for every
+ * certificate type of Table 6. */
+static void
+check_alt_names_and_crldp(const ext_view_t *exts, size_t n_exts, const char *who,
+    clv_lint_result_t *res)
+{
+	const ext_view_t *e;
+	asn1_node x;
+
+	e = find_ext(exts, n_exts, "2.5.29.17");
+	check_present(e, "san", "subjectAltName", 0, who, res);
+	check_alt_name(e, "subjectAltName", res);
+	e = find_ext(exts, n_exts, "2.5.29.18");
+	check_present(e, "ian", "issuerAltName", 0, who, res);
+	check_alt_name(e, "issuerAltName", res);
+	e = find_ext(exts, n_exts, "2.5.29.31");
+	check_present(e, "crldp", "cRLDistributionPoints", 0, who, res);
+	if (e != NULL && (x = decode_ext(e, "CRLDistributionPoints", "crldp-decode", res)) != NULL)
+		clv_der_free(&x);
+}
+
+/* Extensions on the forbidden lists (two, either may be empty), and critical
+ * ones that are neither known nor extra_known. */
+static void
+check_ext_lists(const ext_view_t *exts, size_t n_exts, const char *const forbid1[][2],
+    size_t n1, const char *const forbid2[][2], size_t n2, const char *extra_known,
+    const char *who, clv_lint_result_t *res)
+{
+	size_t i, k;
+
+	for (i = 0; i < n_exts; i++) {
+		for (k = 0; k < n1; k++)
+			if (strcmp(exts[i].oid, forbid1[k][0]) == 0)
+				finding(res, "ext-forbidden", "%s must not appear in %s certificate",
+				    forbid1[k][1], who);
+		for (k = 0; k < n2; k++)
+			if (strcmp(exts[i].oid, forbid2[k][0]) == 0)
+				finding(res, "ext-forbidden", "%s must not appear in %s certificate",
+				    forbid2[k][1], who);
+		for (k = 0; k < N_OF(known_exts); k++)
+			if (strcmp(exts[i].oid, known_exts[k]) == 0)
+				break;
+		if (k == N_OF(known_exts) && exts[i].critical &&
+		    (extra_known == NULL || strcmp(exts[i].oid, extra_known) != 0))
+			finding(res, "ext-unknown-critical", "unknown critical extension %s",
+			    exts[i].oid);
+	}
+}
+
+int
+clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    clv_lint_result_t *res)
+{
+	static const char who[] = "a CSCA";
+	asn1_node n = NULL, x = NULL;
+	clv_buf_t b = { NULL, 0 }, b2 = { NULL, 0 };
+	ext_view_t *exts = NULL;
+	size_t n_exts = 0;
+	clv_pubkey_t *key = NULL;
+	char buf[16];
+	time_t nb = 0, na = 0;
+	int r = CLV_E_INTERNAL, l;
+	const ext_view_t *e;
+
+	if (tbs == NULL || t == NULL || res == NULL)
+		return CLV_E_INVALID_ARG;
+	memset(res, 0, sizeof(*res));
+	if ((r = clv_der_decode("TBSCertificate", tbs, len, &n, "TBSCertificate", NULL)) != 0)
+		goto out;
+	check_der(n, tbs, len, res);
+
+	/* Table 5: body */
+	check_body_head(n, t, res);
+	if (clv_der_read_der(n, "issuer", &b) != 0 || clv_der_read_der(n, "subject", &b2) != 0 ||
+	    b.len != b2.len || memcmp(b.data, b2.data, b.len) != 0)
+		finding(res, "self-signed-name", "a CSCA root certificate has issuer = subject");
+	clv_buf_free(&b);
+	clv_buf_free(&b2);
+	check_body_tail(n, t, res, &nb, &na, &key);
 
 	/* Table 6: extensions */
 	if ((r = read_exts(n, "extensions", &exts, &n_exts)) != 0)
@@ -460,24 +619,12 @@ clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 	check_duplicates(exts, n_exts, res);
 
 	e = find_ext(exts, n_exts, "2.5.29.15");
-	check_present(e, "ku", "keyUsage", 1, res);
-	if (e != NULL && (x = decode_ext(e, "KeyUsage", "ku-decode", res)) != NULL) {
-		unsigned ku = 0;
-		if (clv_der_read_bits(x, "", &b, &bits) == 0) {
-			for (i = 0; i < (size_t)bits && i < 9; i++)
-				if (b.data[i / 8] & (0x80 >> (i % 8)))
-					ku |= 1u << i;
-			if (bits > 0 && !(b.data[(bits - 1) / 8] & (0x80 >> ((bits - 1) % 8))))
-				finding(res, "ku-encoding", "keyUsage has trailing zero bits (not DER)");
-		}
-		clv_buf_free(&b);
-		if (ku != (CLV_KU_KEY_CERT_SIGN | CLV_KU_CRL_SIGN))
-			finding(res, "ku-bits", "keyUsage must be exactly keyCertSign and cRLSign");
-		clv_der_free(&x);
-	}
+	check_present(e, "ku", "keyUsage", 1, who, res);
+	check_key_usage_bits(e, CLV_KU_KEY_CERT_SIGN | CLV_KU_CRL_SIGN,
+	    "keyCertSign and cRLSign", res);
 
 	e = find_ext(exts, n_exts, "2.5.29.19");
-	check_present(e, "bc", "basicConstraints", 1, res);
+	check_present(e, "bc", "basicConstraints", 1, who, res);
 	if (e != NULL && (x = decode_ext(e, "BasicConstraints", "bc-decode", res)) != NULL) {
 		long pl = -1;
 		l = sizeof(buf);
@@ -489,20 +636,12 @@ clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 	}
 
 	e = find_ext(exts, n_exts, "2.5.29.14");
-	check_present(e, "ski", "subjectKeyIdentifier", 0, res);
-	if (e != NULL && key != NULL && (x = decode_ext(e, "SubjectKeyIdentifier", "ski-decode",
-	    res)) != NULL) {
-		unsigned char kid[20];
-		if (clv_der_read(x, "", &b) != 0 || clv_pubkey_key_id(key, kid) != 0 ||
-		    b.len != 20 || memcmp(b.data, kid, 20) != 0)
-			finding(res, "ski-value", "subjectKeyIdentifier is not the key's SHA-1 key id");
-		clv_buf_free(&b);
-		clv_der_free(&x);
-	}
+	check_present(e, "ski", "subjectKeyIdentifier", 0, who, res);
+	check_ski_value(e, key, res);
 
 	if ((e = find_ext(exts, n_exts, "2.5.29.35")) != NULL) {
 		const ext_view_t *s = find_ext(exts, n_exts, "2.5.29.14");
-		check_present(e, "aki", "authorityKeyIdentifier", 0, res);
+		check_present(e, "aki", "authorityKeyIdentifier", 0, who, res);
 		if ((x = decode_ext(e, "AuthorityKeyIdentifier", "aki-decode", res)) != NULL) {
 			asn1_node sx = s ? decode_ext(s, "SubjectKeyIdentifier", "ski-decode", res) : NULL;
 			if (clv_der_read(x, "keyIdentifier", &b) != 0 || sx == NULL ||
@@ -518,41 +657,107 @@ clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 	}
 
 	e = find_ext(exts, n_exts, "2.5.29.16");
-	check_present(e, "pkup", "privateKeyUsagePeriod", 0, res);
-	if (e != NULL && (x = decode_ext(e, "PrivateKeyUsagePeriod", "pkup-decode", res)) != NULL) {
-		time_t pb = 0, pa = 0;
-		if (clv_der_read_gentime(x, "notBefore", &pb) != 0 ||
-		    clv_der_read_gentime(x, "notAfter", &pa) != 0)
-			finding(res, "pkup-fields", "privateKeyUsagePeriod needs notBefore and notAfter");
-		else if (pa <= pb || (nb && pb < nb) || (na && pa > na))
-			finding(res, "pkup-range",
-			    "privateKeyUsagePeriod must lie within the certificate validity");
+	check_present(e, "pkup", "privateKeyUsagePeriod", 0, who, res);
+	check_pkup(e, nb, na, res);
+
+	check_alt_names_and_crldp(exts, n_exts, who, res);
+	check_ext_lists(exts, n_exts, forbidden_csca_exts, N_OF(forbidden_csca_exts), NULL, 0,
+	    NULL, who, res);
+	r = res->n == 0 ? 0 : CLV_E_LINT;
+out:
+	free_exts(exts, n_exts);
+	clv_pubkey_free(key);
+	clv_buf_free(&b);
+	clv_buf_free(&b2);
+	clv_der_free(&x);
+	clv_der_free(&n);
+	return r;
+}
+
+int
+clv_lint_signer_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res)
+{
+	asn1_node n = NULL, x = NULL;
+	clv_buf_t b = { NULL, 0 }, b2 = { NULL, 0 };
+	ext_view_t *exts = NULL;
+	size_t n_exts = 0;
+	clv_pubkey_t *key = NULL;
+	const char *want_eku, *who;
+	char oid[64];
+	time_t nb = 0, na = 0;
+	int r = CLV_E_INTERNAL, count = 0;
+	const ext_view_t *e;
+
+	if (tbs == NULL || t == NULL || res == NULL || issuer_name == NULL ||
+	    issuer_ski == NULL || (want_eku = clv_template_signer_eku(t)) == NULL)
+		return CLV_E_INVALID_ARG;
+	who = t->profile_id == CLV_PROFILE_MLS ? "a Master List Signer" :
+	    "a Deviation List Signer";
+	memset(res, 0, sizeof(*res));
+	if ((r = clv_der_decode("TBSCertificate", tbs, len, &n, "TBSCertificate", NULL)) != 0)
+		goto out;
+	check_der(n, tbs, len, res);
+
+	/* Table 5: body; issued by the CSCA, not self-issued */
+	check_body_head(n, t, res);
+	if (clv_der_read_der(n, "issuer", &b) != 0 || b.len != issuer_name->len ||
+	    memcmp(b.data, issuer_name->data, b.len) != 0)
+		finding(res, "signer-issuer", "issuer is not the subject of the issuing CSCA "
+		    "certificate");
+	if (clv_der_read_der(n, "subject", &b2) == 0 && b2.len == issuer_name->len &&
+	    memcmp(b2.data, issuer_name->data, b2.len) == 0)
+		finding(res, "signer-subject", "subject is the CSCA's name; %s needs a name "
+		    "of its own", who);
+	clv_buf_free(&b);
+	clv_buf_free(&b2);
+	check_body_tail(n, t, res, &nb, &na, &key);
+
+	/* Table 6, ML / DL Signer column */
+	if ((r = read_exts(n, "extensions", &exts, &n_exts)) != 0)
+		goto out;
+	check_duplicates(exts, n_exts, res);
+
+	e = find_ext(exts, n_exts, "2.5.29.35");
+	check_present(e, "aki", "authorityKeyIdentifier", 0, who, res);
+	if (e != NULL && (x = decode_ext(e, "AuthorityKeyIdentifier", "aki-decode", res)) != NULL) {
+		if (clv_der_read(x, "keyIdentifier", &b) != 0 || b.len != issuer_ski->len ||
+		    memcmp(b.data, issuer_ski->data, b.len) != 0)
+			finding(res, "aki-value", "authorityKeyIdentifier is not the issuing "
+			    "CSCA's subjectKeyIdentifier");
+		clv_buf_free(&b);
 		clv_der_free(&x);
 	}
 
-	e = find_ext(exts, n_exts, "2.5.29.17");
-	check_present(e, "san", "subjectAltName", 0, res);
-	check_alt_name(e, "subjectAltName", res);
-	e = find_ext(exts, n_exts, "2.5.29.18");
-	check_present(e, "ian", "issuerAltName", 0, res);
-	check_alt_name(e, "issuerAltName", res);
-	e = find_ext(exts, n_exts, "2.5.29.31");
-	check_present(e, "crldp", "cRLDistributionPoints", 0, res);
-	if (e != NULL && (x = decode_ext(e, "CRLDistributionPoints", "crldp-decode", res)) != NULL)
-		clv_der_free(&x);
+	e = find_ext(exts, n_exts, "2.5.29.14");
+	check_criticality(e, "ski", "subjectKeyIdentifier", 0, res);
+	check_ski_value(e, key, res);
 
-	for (i = 0; i < n_exts; i++) {
-		for (k = 0; k < sizeof(forbidden_csca_exts) / sizeof(forbidden_csca_exts[0]); k++)
-			if (strcmp(exts[i].oid, forbidden_csca_exts[k][0]) == 0)
-				finding(res, "ext-forbidden", "%s must not appear in a CSCA certificate",
-				    forbidden_csca_exts[k][1]);
-		for (k = 0; k < sizeof(known_exts) / sizeof(known_exts[0]); k++)
-			if (strcmp(exts[i].oid, known_exts[k]) == 0)
-				break;
-		if (k == sizeof(known_exts) / sizeof(known_exts[0]) && exts[i].critical)
-			finding(res, "ext-unknown-critical", "unknown critical extension %s",
-			    exts[i].oid);
+	e = find_ext(exts, n_exts, "2.5.29.15");
+	check_present(e, "ku", "keyUsage", 1, who, res);
+	check_key_usage_bits(e, CLV_KU_DIGITAL_SIGNATURE, "digitalSignature", res);
+
+	e = find_ext(exts, n_exts, "2.5.29.37");
+	check_present(e, "eku", "extendedKeyUsage", 1, who, res);
+	if (e != NULL && (x = decode_ext(e, "ExtKeyUsageSyntax", "eku-decode", res)) != NULL) {
+		if (asn1_number_of_elements(x, "", &count) != ASN1_SUCCESS || count != 1 ||
+		    clv_der_read_oid(x, "?1", oid, sizeof(oid)) != 0 || strcmp(oid, want_eku) != 0)
+			finding(res, "eku-value", "extendedKeyUsage must be exactly %s for %s "
+			    "(Doc 9303-12 Table 6)", want_eku, who);
+		clv_der_free(&x);
 	}
+
+	e = find_ext(exts, n_exts, "2.5.29.16");
+	check_criticality(e, "pkup", "privateKeyUsagePeriod", 0, res);
+	check_pkup(e, nb, na, res);
+
+	check_alt_names_and_crldp(exts, n_exts, who, res);
+
+	if (find_ext(exts, n_exts, "2.5.29.19") != NULL)
+		finding(res, "bc-forbidden", "basicConstraints must not appear in %s certificate "
+		    "(Doc 9303-12 Table 6)", who);
+	check_ext_lists(exts, n_exts, forbidden_csca_exts + 1, N_OF(forbidden_csca_exts) - 1,
+	    forbidden_signer_exts, N_OF(forbidden_signer_exts), "2.5.29.37", who, res);
 	r = res->n == 0 ? 0 : CLV_E_LINT;
 out:
 	free_exts(exts, n_exts);

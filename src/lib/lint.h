@@ -30,6 +30,20 @@ typedef struct clv_lint_result {
 int clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
     clv_lint_result_t *res);
 
+/*
+ * Master List Signer or Deviation List Signer certificate (t->profile mls or
+ * dls) issued by the CSCA whose certificate has subject DER issuer_name and
+ * subjectKeyIdentifier issuer_ski (both required): Doc 9303-12 Table 5,
+ * Table 6 ML/DL Signer column and the template's limits.  issuer must equal
+ * issuer_name byte for byte; AKI m/nc = issuer_ski; SKI o/nc; keyUsage m/c
+ * exactly digitalSignature; extendedKeyUsage m/c exactly the profile's OID;
+ * PrivateKeyUsagePeriod o/nc within the validity; SAN, IAN, CRL DP m/nc;
+ * no basicConstraints.  CLV_E_INVALID_ARG for a template of another profile.
+ * Returns as clv_lint_csca_tbs.
+ */
+int clv_lint_signer_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res);
+
 /* CSCA CRL (Doc 9303-12 Tables 9 and 10; nextUpdate within max_interval,
  * 90 days when NULL), issued by the certificate with this subject and SKI
  * (either may be NULL to skip that comparison). */

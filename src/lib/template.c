@@ -1,7 +1,9 @@
 /*
  * Certificate profiles (see conclave-template(5)): a flat list of keys read
  * with the conf lexer, checked for syntax and internal consistency.  Whether
- * a profile conforms to ICAO Doc 9303 is the lint's job, not this file's.
+ * a profile conforms to ICAO Doc 9303 is the lint's job, not this file's;
+ * only the list signer profiles (mls, dls) are held to the few rules that
+ * make them what they are (EKU, KeyUsage, no BasicConstraints) at load time.
  */
 #include "config.h"
 
@@ -207,7 +209,9 @@ typedef struct choice {
 } choice_t;
 
 static const choice_t profiles[] = {
-	{ "csca", 1 },
+	{ "csca", CLV_PROFILE_CSCA },
+	{ "mls", CLV_PROFILE_MLS },
+	{ "dls", CLV_PROFILE_DLS },
 	{ NULL, 0 },
 };
 
@@ -700,6 +704,61 @@ check_key_algorithm(tmpl_ctx_t *x, clv_template_t *t)
 	return 0;
 }
 
+const char *
+clv_template_signer_eku(const clv_template_t *t)
+{
+	if (t == NULL)
+		return NULL;
+	switch (t->profile_id) {
+	case CLV_PROFILE_MLS:
+		return CLV_OID_EKU_MLS;
+	case CLV_PROFILE_DLS:
+		return CLV_OID_EKU_DLS;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Master List and Deviation List Signer certificates (Doc 9303-12 Table 6,
+ * ML/DL Signer column): no BasicConstraints, KeyUsage critical with only
+ * digitalSignature, ExtendedKeyUsage critical with exactly the profile's
+ * purpose.  The key signs lists, never CRLs.
+ */
+static int
+check_signer_profile(tmpl_ctx_t *x, const clv_template_t *t)
+{
+	const char *eku = clv_template_signer_eku(t);
+	const char *what = t->profile_id == CLV_PROFILE_MLS ?
+	    "id-icao-cscaMasterListSigningKey" : "id-icao-DeviationListSigningKey";
+	unsigned pl = x->e[K_PROFILE]->line;
+
+	if (x->e[K_BC] != NULL)
+		return key_error(x, K_BC, "not allowed with profile = %s (line %u): "
+		    "Doc 9303-12 Table 6 forbids BasicConstraints in an ML/DL signer "
+		    "certificate", t->profile, pl);
+	if (x->e[K_CRL_NEXT] != NULL)
+		return key_error(x, K_CRL_NEXT, "not allowed with profile = %s (line %u): "
+		    "a list signer key signs no CRLs", t->profile, pl);
+	if (x->e[K_KU] == NULL)
+		return key_error(x, K_PROFILE, "%s needs ext.key_usage = critical, "
+		    "digitalSignature (Doc 9303-12 Table 6)", t->profile);
+	if (!t->ku_critical || t->key_usage != CLV_KU_DIGITAL_SIGNATURE)
+		return key_error(x, K_KU, "profile = %s (line %u) needs exactly "
+		    "'critical, digitalSignature', got '%s'", t->profile, pl,
+		    x->e[K_KU]->value);
+	if (x->e[K_EKU] == NULL)
+		return key_error(x, K_PROFILE, "%s needs ext.extended_key_usage = critical, "
+		    "%s (%s, Doc 9303-12 Table 6)", t->profile, eku, what);
+	if (!t->eku_critical)
+		return key_error(x, K_EKU, "must be critical with profile = %s (line %u): "
+		    "expected 'critical, %s'", t->profile, pl, eku);
+	if (t->n_eku != 1 || strcmp(t->eku[0], eku) != 0)
+		return key_error(x, K_EKU, "profile = %s (line %u) needs exactly %s (%s), "
+		    "got '%s'", t->profile, pl, eku, what, x->e[K_EKU]->value);
+	return 0;
+}
+
 static int
 fill_template(tmpl_ctx_t *x, clv_template_t *t)
 {
@@ -715,6 +774,7 @@ fill_template(tmpl_ctx_t *x, clv_template_t *t)
 	if ((r = parse_choice(x, K_PROFILE, profiles, &v)) != 0)
 		return r;
 	snprintf(t->profile, sizeof(t->profile), "%s", x->e[K_PROFILE]->value);
+	t->profile_id = (clv_profile_t)v;
 
 	if ((r = parse_country(x, t)) != 0 ||
 	    (x->e[K_ORG] && (r = parse_text(x, K_ORG, t->organization,
@@ -818,6 +878,8 @@ fill_template(tmpl_ctx_t *x, clv_template_t *t)
 		memcpy(t->alt_state, st, sizeof(st));
 		t->ian = 1;
 	}
+	if (t->profile_id == CLV_PROFILE_MLS || t->profile_id == CLV_PROFILE_DLS)
+		return check_signer_profile(x, t);
 	return 0;
 }
 

@@ -27,9 +27,22 @@ int clv_duration_exceeds(const clv_duration_t *a, const clv_duration_t *b);
 #define CLV_TMPL_MAX_URIS 4
 #define CLV_TMPL_MAX_OIDS 4
 
+/* The profile a template describes (its "profile" key). */
+typedef enum clv_profile {
+	CLV_PROFILE_NONE = 0,
+	CLV_PROFILE_CSCA,           /* self-signed CSCA */
+	CLV_PROFILE_MLS,            /* Master List Signer, issued by the CSCA */
+	CLV_PROFILE_DLS,            /* Deviation List Signer, issued by the CSCA */
+} clv_profile_t;
+
+/* Doc 9303-12 ExtendedKeyUsage purposes of the signer profiles. */
+#define CLV_OID_EKU_MLS "2.23.136.1.1.3"    /* id-icao-cscaMasterListSigningKey */
+#define CLV_OID_EKU_DLS "2.23.136.1.1.8"    /* id-icao-DeviationListSigningKey */
+
 typedef struct clv_template {
 	char path[512];
-	char profile[16];           /* "csca" (later: "link", "ds", "mls", ...) */
+	char profile[16];           /* "csca", "mls" or "dls" (later: "link", "ds", ...) */
+	clv_profile_t profile_id;   /* the same as an enum */
 
 	/* subject (and, self-signed, issuer) */
 	char country[3];            /* two upper-case letters (ISO 3166-1 alpha-2) */
@@ -75,5 +88,9 @@ typedef struct clv_template {
  * conf lexer); a missing file is CLV_E_FILE_NOT_FOUND.  *out is zeroed
  * first and filled only on success. */
 int clv_template_load(const char *path, clv_template_t *out, clv_diag_t *diag);
+
+/* The ExtendedKeyUsage OID a signer profile must carry (CLV_OID_EKU_MLS or
+ * _DLS); NULL for a profile without one (csca). */
+const char *clv_template_signer_eku(const clv_template_t *t);
 
 #endif

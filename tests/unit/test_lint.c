@@ -17,6 +17,8 @@
 
 static clv_template_t base;
 static clv_pubkey_t *key;
+static clv_template_t mls, dls;         /* templates/mls.tmpl, dls.tmpl */
+static clv_pubkey_t *signer_key;        /* the ML/DL signer's key */
 
 static int
 has_finding(const clv_lint_result_t *lr, const char *code)
@@ -349,6 +351,266 @@ test_crl_lints(void)
 	CU_ASSERT_EQUAL(crl_lint(now, now - 1, 0, &lr), CLV_E_INVALID_ARG);
 }
 
+/* ---- ML / DL signer certificates, issued by the CSCA of base ------------------- */
+
+/* How a signer TBS is built and linted; zeroed fields mean "as the CSCA issues it". */
+typedef struct signer_case {
+	const clv_template_t *build;        /* the template the builder uses */
+	const clv_template_t *lint;         /* the template given to the lint (NULL: build) */
+	const clv_pubkey_t *issuer_key;     /* NULL: the CSCA's key */
+	const clv_buf_t *issuer_name;       /* NULL: the CSCA's subject */
+	int self_issued;                    /* issuer = subject */
+	const clv_duration_t *validity;
+} signer_case_t;
+
+static int
+signer_lint(const signer_case_t *c, clv_lint_result_t *lr)
+{
+	clv_cert_request_t req;
+	clv_buf_t tbs = { NULL, 0 }, csca_name = { NULL, 0 }, csca_ski = { NULL, 0 };
+	unsigned char serial[16], kid[20];
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	memset(serial, 0x3c, sizeof(serial));
+	if ((r = clv_issue_name(&base, 0, &csca_name)) != 0 ||
+	    (r = clv_pubkey_key_id(key, kid)) != 0 ||
+	    (r = clv_buf_set(&csca_ski, kid, sizeof(kid))) != 0)
+		goto out;
+	req.tmpl = c->build;
+	req.subject_key = signer_key;
+	req.issuer_key = c->issuer_key != NULL ? c->issuer_key : key;
+	req.issuer_name = c->self_issued ? NULL :
+	    c->issuer_name != NULL ? c->issuer_name : &csca_name;
+	req.serial = serial;
+	req.serial_len = sizeof(serial);
+	req.not_before = 1795000000;   /* 2026-11-18 */
+	if (c->validity != NULL)
+		req.validity = *c->validity;
+	/* as the engine does: the subject's template, the issuer's key */
+	if ((r = clv_issue_sigalg(c->build, req.issuer_key, &req.sigalg)) != 0 ||
+	    (r = clv_issue_tbs_cert(&req, &tbs)) != 0)
+		goto out;
+	r = clv_lint_signer_tbs(tbs.data, tbs.len, c->lint != NULL ? c->lint : c->build,
+	    &csca_name, &csca_ski, lr);
+out:
+	clv_buf_free(&tbs);
+	clv_buf_free(&csca_name);
+	clv_buf_free(&csca_ski);
+	return r;
+}
+
+/* Builds with t (issued by the CSCA), expects exactly the one finding code. */
+static void
+expect_signer_finding(const clv_template_t *t, const char *code)
+{
+	signer_case_t c = { t, NULL, NULL, NULL, 0, NULL };
+	clv_lint_result_t lr;
+	char text[4096];
+
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, code));
+	CU_ASSERT_EQUAL(lr.n, 1);
+	if (!has_finding(&lr, code) || lr.n != 1) {
+		clv_lint_format(&lr, text, sizeof(text));
+		fprintf(stderr, "\n  expected only %s, got:\n%s\n", code, text);
+	}
+}
+
+static void
+test_signer_templates_lint_clean(void)
+{
+	signer_case_t c = { &mls, NULL, NULL, NULL, 0, NULL };
+	clv_template_t t = mls;
+	clv_lint_result_t lr;
+
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), 0);
+	CU_ASSERT_EQUAL(lr.n, 0);
+	c.build = &dls;
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), 0);
+	CU_ASSERT_EQUAL(lr.n, 0);
+	/* SKI and PrivateKeyUsagePeriod are optional (o/nc) for list signers */
+	t.ski = 0;
+	t.pkup = 0;
+	c.build = &t;
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), 0);
+	/* the longest validity the template allows */
+	c.build = &mls;
+	c.validity = &mls.validity_max;
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), 0);
+}
+
+static void
+test_signer_eku(void)
+{
+	clv_template_t t = mls;
+	signer_case_t c = { &mls, &dls, NULL, NULL, 0, NULL };
+	clv_lint_result_t lr;
+
+	t.n_eku = 0;
+	expect_signer_finding(&t, "eku-missing");
+	t = mls;
+	t.eku_critical = 0;
+	expect_signer_finding(&t, "eku-criticality");
+	t = mls;
+	snprintf(t.eku[0], sizeof(t.eku[0]), "%s", CLV_OID_EKU_DLS);
+	expect_signer_finding(&t, "eku-value");
+	t = mls;
+	snprintf(t.eku[1], sizeof(t.eku[1]), "1.3.6.1.5.5.7.3.4");
+	t.n_eku = 2;
+	expect_signer_finding(&t, "eku-value");
+	/* an MLS certificate is not a DLS certificate */
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "eku-value"));
+	/* a critical EKU is known, not an unknown critical extension */
+	c.lint = NULL;
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), 0);
+	CU_ASSERT(!has_finding(&lr, "ext-unknown-critical"));
+}
+
+static void
+test_signer_basic_constraints_and_key_usage(void)
+{
+	clv_template_t t = mls;
+
+	t.bc_present = 1;
+	t.bc_critical = 1;
+	t.bc_ca = 1;
+	t.bc_path_len = 0;
+	expect_signer_finding(&t, "bc-forbidden");
+	t = mls;
+	t.key_usage = CLV_KU_KEY_CERT_SIGN;
+	expect_signer_finding(&t, "ku-bits");
+	t.key_usage = CLV_KU_DIGITAL_SIGNATURE | CLV_KU_NON_REPUDIATION;
+	expect_signer_finding(&t, "ku-bits");
+	t = mls;
+	t.ku_critical = 0;
+	expect_signer_finding(&t, "ku-criticality");
+	t = mls;
+	t.ku_present = 0;
+	expect_signer_finding(&t, "ku-missing");
+}
+
+static void
+test_signer_issuer(void)
+{
+	clv_buf_t other = { NULL, 0 };
+	clv_template_t t = mls;
+	signer_case_t c = { &mls, NULL, NULL, NULL, 0, NULL };
+	clv_lint_result_t lr;
+
+	/* the AKI of another key than the CSCA's */
+	c.issuer_key = signer_key;
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "aki-value"));
+	CU_ASSERT(!has_finding(&lr, "signer-issuer"));
+	c.issuer_key = NULL;
+	t.aki = 0;
+	expect_signer_finding(&t, "aki-missing");
+
+	/* an issuer name that is not the CSCA's subject (same country) */
+	CU_ASSERT_EQUAL_FATAL(clv_issue_name(&base, 1, &other), 0);
+	c.issuer_name = &other;
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "signer-issuer"));
+	CU_ASSERT(!has_finding(&lr, "aki-value"));
+	clv_buf_free(&other);
+	c.issuer_name = NULL;
+	/* self-issued */
+	c.self_issued = 1;
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "signer-issuer"));
+	c.self_issued = 0;
+	/* a signer named as the CSCA */
+	t = mls;
+	snprintf(t.common_name, sizeof(t.common_name), "%s", base.common_name);
+	snprintf(t.organization, sizeof(t.organization), "%s", base.organization);
+	expect_signer_finding(&t, "signer-subject");
+}
+
+static void
+test_signer_names_and_lifetimes(void)
+{
+	clv_template_t t = mls;
+	clv_duration_t longer = mls.validity_max;
+	signer_case_t c = { &mls, NULL, NULL, NULL, 0, &longer };
+	clv_lint_result_t lr;
+
+	memcpy(t.country, "ut", 3);
+	expect_signer_finding(&t, "name-country-case");
+	t = mls;
+	memcpy(t.country, "UA", 3);
+	expect_signer_finding(&t, "name-country-match");
+	longer.days += 1;
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "validity-limit"));
+	t = mls;
+	t.hash = CLV_HASH_SHA384;
+	c.build = &t;
+	c.lint = &mls;
+	c.validity = NULL;
+	CU_ASSERT_EQUAL(signer_lint(&c, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "sigalg-template"));
+}
+
+static void
+test_signer_mandatory_extensions(void)
+{
+	clv_template_t t = mls;
+
+	t.san = 0;
+	expect_signer_finding(&t, "san-missing");
+	t = mls;
+	t.ian = 0;
+	expect_signer_finding(&t, "ian-missing");
+	t = mls;
+	t.n_crl_dp = 0;
+	expect_signer_finding(&t, "crldp-missing");
+}
+
+static void
+test_signer_bad_arguments(void)
+{
+	clv_buf_t tbs = { NULL, 0 }, name = { NULL, 0 }, ski = { NULL, 0 };
+	clv_cert_request_t req;
+	clv_lint_result_t lr;
+	unsigned char serial[1] = { 1 }, kid[20];
+
+	/* a CSCA certificate is no list signer: BC present, no EKU, wrong KU */
+	memset(&req, 0, sizeof(req));
+	req.tmpl = &base;
+	req.subject_key = key;
+	req.issuer_key = key;
+	req.serial = serial;
+	req.serial_len = 1;
+	req.not_before = 1795000000;
+	CU_ASSERT_EQUAL_FATAL(clv_issue_sigalg(&base, key, &req.sigalg), 0);
+	CU_ASSERT_EQUAL_FATAL(clv_issue_tbs_cert(&req, &tbs), 0);
+	CU_ASSERT_EQUAL_FATAL(clv_issue_name(&base, 0, &name), 0);
+	clv_pubkey_key_id(key, kid);
+	clv_buf_set(&ski, kid, sizeof(kid));
+	CU_ASSERT_EQUAL(clv_lint_signer_tbs(tbs.data, tbs.len, &mls, &name, &ski, &lr),
+	    CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "bc-forbidden"));
+	CU_ASSERT(has_finding(&lr, "eku-missing"));
+	CU_ASSERT(has_finding(&lr, "ku-bits"));
+	CU_ASSERT(has_finding(&lr, "signer-subject"));
+	/* only signer profiles, and the issuer is required */
+	CU_ASSERT_EQUAL(clv_lint_signer_tbs(tbs.data, tbs.len, &base, &name, &ski, &lr),
+	    CLV_E_INVALID_ARG);
+	CU_ASSERT_EQUAL(clv_lint_signer_tbs(tbs.data, tbs.len, &mls, NULL, &ski, &lr),
+	    CLV_E_INVALID_ARG);
+	CU_ASSERT_EQUAL(clv_lint_signer_tbs(tbs.data, tbs.len, &mls, &name, NULL, &lr),
+	    CLV_E_INVALID_ARG);
+	/* not a TBSCertificate at all */
+	CU_ASSERT(clv_lint_signer_tbs(name.data, name.len, &mls, &name, &ski, &lr) < 0);
+	CU_ASSERT_NOT_EQUAL(clv_lint_signer_tbs(name.data, name.len, &mls, &name, &ski, &lr),
+	    CLV_E_LINT);
+	clv_buf_free(&tbs);
+	clv_buf_free(&name);
+	clv_buf_free(&ski);
+}
+
 int
 main(void)
 {
@@ -365,6 +627,13 @@ main(void)
 		{ "REHEARSAL stamp in the CN", test_rehearsal_stamp_in_cn },
 		{ "CRL lints", test_crl_lints },
 		{ "CRL with a foreign AKI, issuer, or BER", test_crl_tampered },
+		{ "shipped MLS and DLS templates lint clean", test_signer_templates_lint_clean },
+		{ "signer EKU missing, not critical, wrong", test_signer_eku },
+		{ "signer basicConstraints and keyUsage", test_signer_basic_constraints_and_key_usage },
+		{ "signer AKI and issuer are the CSCA's", test_signer_issuer },
+		{ "signer names and lifetimes", test_signer_names_and_lifetimes },
+		{ "signer SAN, IAN, CRL DP mandatory", test_signer_mandatory_extensions },
+		{ "signer lint on a CSCA TBS, bad arguments", test_signer_bad_arguments },
 		{ NULL, NULL },
 	};
 	char path[PATH_MAX];
@@ -381,7 +650,22 @@ main(void)
 		fprintf(stderr, "cannot make a test key\n");
 		return 2;
 	}
+	snprintf(path, sizeof(path), "%s/templates/mls.tmpl", top ? top : ".");
+	if (clv_template_load(path, &mls, &d) != 0) {
+		fprintf(stderr, "cannot load %s: %s\n", path, d.msg);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/templates/dls.tmpl", top ? top : ".");
+	if (clv_template_load(path, &dls, &d) != 0) {
+		fprintf(stderr, "cannot load %s: %s\n", path, d.msg);
+		return 2;
+	}
+	if (make_key(mls.key.curve, &signer_key) != 0) {
+		fprintf(stderr, "cannot make a test signer key\n");
+		return 2;
+	}
 	r = clv_unit_run("lint", tests);
+	clv_pubkey_free(signer_key);
 	clv_pubkey_free(key);
 	return r;
 }

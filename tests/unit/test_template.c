@@ -26,6 +26,21 @@ static const char *const base_lines[] = {
 	NULL,
 };
 
+/* The smallest valid Master List Signer template. */
+static const char *const signer_lines[] = {
+	"profile = mls",                                        /* 1 */
+	"subject.country = UT",                                 /* 2 */
+	"subject.common_name = Master List Signer Utopia",      /* 3 */
+	"key.algorithm = ec",                                   /* 4 */
+	"key.curve = brainpoolP256r1",                          /* 5 */
+	"signature.hash = sha256",                              /* 6 */
+	"validity = 3y",                                        /* 7 */
+	"validity.max = 5y",                                    /* 8 */
+	"ext.key_usage = critical, digitalSignature",           /* 9 */
+	"ext.extended_key_usage = critical, 2.23.136.1.1.3",    /* 10 */
+	NULL,
+};
+
 static const char *
 data_path(const char *rel, char *buf, size_t len)
 {
@@ -44,23 +59,29 @@ data_path(const char *rel, char *buf, size_t len)
  * line (NULL: by a comment, so later line numbers stay), then extra lines.
  */
 static const char *
-make_tmpl(const char *key, const char *line, const char *extra)
+make_tmpl_from(const char *const *lines, const char *key, const char *line,
+    const char *extra)
 {
 	FILE *f = fopen(tmp_path, "w");
 	size_t i, kl = key != NULL ? strlen(key) : 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	for (i = 0; base_lines[i] != NULL; i++) {
-		if (key != NULL && strncmp(base_lines[i], key, kl) == 0 &&
-		    base_lines[i][kl] == ' ')
+	for (i = 0; lines[i] != NULL; i++) {
+		if (key != NULL && strncmp(lines[i], key, kl) == 0 && lines[i][kl] == ' ')
 			fprintf(f, "%s\n", line != NULL ? line : "# removed");
 		else
-			fprintf(f, "%s\n", base_lines[i]);
+			fprintf(f, "%s\n", lines[i]);
 	}
 	if (extra != NULL)
 		fputs(extra, f);
 	fclose(f);
 	return tmp_path;
+}
+
+static const char *
+make_tmpl(const char *key, const char *line, const char *extra)
+{
+	return make_tmpl_from(base_lines, key, line, extra);
 }
 
 /* Loads path expecting code, a diag starting with "path:line:" (line 0:
@@ -406,7 +427,8 @@ test_bad_values(void)
 		unsigned at;
 		const char *want;
 	} cases[] = {
-		{ "profile", "profile = ds", NULL, 1, "profile: expected one of csca, got 'ds'" },
+		{ "profile", "profile = ds", NULL, 1,
+		    "profile: expected one of csca, mls, dls, got 'ds'" },
 		{ "signature.hash", "signature.hash = sha1", NULL, 6,
 		    "expected one of sha256, sha384, sha512, got 'sha1'" },
 		{ "subject.common_name", "subject.common_name =", NULL, 3, "expected 1 to 64" },
@@ -487,6 +509,153 @@ test_file_errors(void)
 	fclose(f);
 	expect_error(tmp_path, CLV_E_TEMPLATE, 2, "NUL");
 	CU_ASSERT_EQUAL(clv_template_load(NULL, &t, &d), CLV_E_INVALID_ARG);
+}
+
+/* ---- list signer profiles (mls, dls) ------------------------------------------ */
+
+static const char *
+shipped_path(const char *name, char *buf, size_t len)
+{
+	const char *top = getenv("top_srcdir");
+
+	snprintf(buf, len, "%s/templates/%s", top != NULL ? top : ".", name);
+	return buf;
+}
+
+static void
+test_shipped_signer_templates(void)
+{
+	clv_template_t t;
+	char path[512];
+
+	if (load_ok(shipped_path("mls.tmpl", path, sizeof(path)), &t) != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(t.profile, "mls");
+	CU_ASSERT_EQUAL(t.profile_id, CLV_PROFILE_MLS);
+	CU_ASSERT_STRING_EQUAL(clv_template_signer_eku(&t), "2.23.136.1.1.3");
+	CU_ASSERT_STRING_EQUAL(t.country, "UT");
+	CU_ASSERT_STRING_EQUAL(t.organization, "Utopia Passport Office");
+	CU_ASSERT_STRING_EQUAL(t.common_name, "Master List Signer Utopia");
+	CU_ASSERT_EQUAL(t.key.type, CLV_KEY_EC);
+	CU_ASSERT_EQUAL(t.key.curve, CLV_CURVE_BP256R1);
+	CU_ASSERT_EQUAL(t.explicit_params, 1);
+	CU_ASSERT_EQUAL(t.hash, CLV_HASH_SHA256);
+	CU_ASSERT_EQUAL(t.pkup, 1);
+	CU_ASSERT_EQUAL(t.key_usage_period.years, 1);
+	CU_ASSERT_EQUAL(t.validity.years, 3);
+	CU_ASSERT_EQUAL(t.validity_max.years, 5);
+	CU_ASSERT_EQUAL(t.ku_present, 1);
+	CU_ASSERT_EQUAL(t.ku_critical, 1);
+	CU_ASSERT_EQUAL(t.key_usage, CLV_KU_DIGITAL_SIGNATURE);
+	CU_ASSERT_EQUAL(t.bc_present, 0);
+	CU_ASSERT_EQUAL(t.eku_critical, 1);
+	CU_ASSERT_EQUAL_FATAL(t.n_eku, 1);
+	CU_ASSERT_STRING_EQUAL(t.eku[0], CLV_OID_EKU_MLS);
+	CU_ASSERT_EQUAL(t.aki, 1);
+	CU_ASSERT_EQUAL(t.ski, 1);
+	CU_ASSERT_EQUAL(t.san, 1);
+	CU_ASSERT_EQUAL(t.ian, 1);
+	CU_ASSERT_STRING_EQUAL(t.alt_locality, "UTO");
+	CU_ASSERT_EQUAL(t.n_crl_dp, 1);
+
+	if (load_ok(shipped_path("dls.tmpl", path, sizeof(path)), &t) != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(t.profile, "dls");
+	CU_ASSERT_EQUAL(t.profile_id, CLV_PROFILE_DLS);
+	CU_ASSERT_STRING_EQUAL(clv_template_signer_eku(&t), "2.23.136.1.1.8");
+	CU_ASSERT_STRING_EQUAL(t.common_name, "Deviation List Signer Utopia");
+	CU_ASSERT_EQUAL(t.key_usage, CLV_KU_DIGITAL_SIGNATURE);
+	CU_ASSERT_EQUAL(t.bc_present, 0);
+	CU_ASSERT_EQUAL_FATAL(t.n_eku, 1);
+	CU_ASSERT_STRING_EQUAL(t.eku[0], CLV_OID_EKU_DLS);
+
+	/* the CSCA profile has no signer EKU */
+	if (load_ok(shipped_path("csca.tmpl", path, sizeof(path)), &t) != 0)
+		return;
+	CU_ASSERT_EQUAL(t.profile_id, CLV_PROFILE_CSCA);
+	CU_ASSERT_PTR_NULL(clv_template_signer_eku(&t));
+	CU_ASSERT_PTR_NULL(clv_template_signer_eku(NULL));
+}
+
+static void
+test_smallest_signer_templates(void)
+{
+	clv_template_t t;
+
+	if (load_ok(make_tmpl_from(signer_lines, NULL, NULL, NULL), &t) != 0)
+		return;
+	CU_ASSERT_EQUAL(t.profile_id, CLV_PROFILE_MLS);
+	CU_ASSERT_EQUAL(t.pkup, 0);
+	CU_ASSERT_EQUAL(t.aki, 0);
+	CU_ASSERT_EQUAL(t.bc_present, 0);
+	CU_ASSERT_EQUAL(t.bc_path_len, -1);
+	/* the same with dls and its own purpose */
+	write_file("profile = dls\nsubject.country = UT\nsubject.common_name = DLS\n"
+	    "key.algorithm = rsa\nkey.rsa_bits = 3072\nsignature.hash = sha384\n"
+	    "validity = 3y\nvalidity.max = 3y\n"
+	    "ext.extended_key_usage = critical, 2.23.136.1.1.8\n"
+	    "ext.key_usage = critical, digitalSignature\n");
+	if (load_ok(tmp_path, &t) != 0)
+		return;
+	CU_ASSERT_EQUAL(t.profile_id, CLV_PROFILE_DLS);
+	CU_ASSERT_STRING_EQUAL(t.eku[0], CLV_OID_EKU_DLS);
+	CU_ASSERT_EQUAL(t.key.rsa_bits, 3072);
+}
+
+static void
+expect_signer_error(const char *key, const char *line, const char *extra, unsigned at,
+    const char *want)
+{
+	expect_error(make_tmpl_from(signer_lines, key, line, extra), CLV_E_TEMPLATE, at, want);
+}
+
+static void
+test_signer_refusals(void)
+{
+	/* Table 6: BasicConstraints x */
+	expect_signer_error(NULL, NULL, "ext.basic_constraints = critical, ca, pathlen:0\n", 11,
+	    "ext.basic_constraints: not allowed with profile = mls (line 1)");
+	expect_signer_error(NULL, NULL, "# x\next.basic_constraints = ca\n", 12,
+	    "forbids BasicConstraints");
+	/* ExtendedKeyUsage m/c with exactly the profile's OID */
+	expect_signer_error("ext.extended_key_usage", NULL, NULL, 1,
+	    "profile: mls needs ext.extended_key_usage = critical, 2.23.136.1.1.3");
+	expect_signer_error("ext.extended_key_usage",
+	    "ext.extended_key_usage = 2.23.136.1.1.3", NULL, 10,
+	    "ext.extended_key_usage: must be critical with profile = mls (line 1)");
+	expect_signer_error("ext.extended_key_usage",
+	    "ext.extended_key_usage = critical, 2.23.136.1.1.8", NULL, 10,
+	    "ext.extended_key_usage: profile = mls (line 1) needs exactly 2.23.136.1.1.3 "
+	    "(id-icao-cscaMasterListSigningKey), got 'critical, 2.23.136.1.1.8'");
+	expect_signer_error("ext.extended_key_usage",
+	    "ext.extended_key_usage = critical, 2.23.136.1.1.3, 1.3.6.1.5.5.7.3.4", NULL, 10,
+	    "needs exactly 2.23.136.1.1.3");
+	expect_signer_error("profile", "profile = dls", NULL, 10,
+	    "profile = dls (line 1) needs exactly 2.23.136.1.1.8 "
+	    "(id-icao-DeviationListSigningKey)");
+	expect_signer_error("profile", "profile = dls", NULL, 10, "got 'critical, 2.23.136.1.1.3'");
+	/* KeyUsage m/c digitalSignature only */
+	expect_signer_error("ext.key_usage", NULL, NULL, 1,
+	    "profile: mls needs ext.key_usage = critical, digitalSignature");
+	expect_signer_error("ext.key_usage", "ext.key_usage = digitalSignature", NULL, 9,
+	    "ext.key_usage: profile = mls (line 1) needs exactly 'critical, digitalSignature', "
+	    "got 'digitalSignature'");
+	expect_signer_error("ext.key_usage",
+	    "ext.key_usage = critical, digitalSignature, keyCertSign", NULL, 9,
+	    "needs exactly 'critical, digitalSignature'");
+	expect_signer_error("ext.key_usage", "ext.key_usage = critical, cRLSign", NULL, 9,
+	    "got 'critical, cRLSign'");
+	/* a list signer key signs no CRLs */
+	expect_signer_error(NULL, NULL, "crl.next_update = 30d\n", 11,
+	    "crl.next_update: not allowed with profile = mls (line 1)");
+	/* the subject country as for a CSCA */
+	expect_signer_error("subject.country", NULL, NULL, 0,
+	    "missing required key 'subject.country'");
+	expect_signer_error("subject.country", "subject.country = ut", NULL, 2,
+	    "must be upper case");
+	/* the generic rules still come first */
+	expect_signer_error("validity", "validity = 6y", NULL, 7,
+	    "validity: 6y exceeds validity.max 5y (line 8)");
 }
 
 /* ---- durations ----------------------------------------------------------- */
@@ -639,6 +808,10 @@ main(void)
 		{ "key algorithm consistency", test_algorithm_consistency },
 		{ "bad values of every other key", test_bad_values },
 		{ "file errors", test_file_errors },
+		{ "shipped mls and dls templates", test_shipped_signer_templates },
+		{ "smallest signer templates", test_smallest_signer_templates },
+		{ "signer profiles: BC, KU, EKU refused with file:line",
+		    test_signer_refusals },
 		{ "duration parse", test_duration_parse },
 		{ "duration add: month ends and leap years", test_duration_add },
 		{ "duration compare", test_duration_compare },
