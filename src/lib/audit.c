@@ -88,6 +88,7 @@ static const char *const event_names[] = {
 	[CLV_EV_CEREMONY_INTERRUPTED] = "ceremony-interrupted",
 	[CLV_EV_CEREMONY_RESUMED] = "ceremony-resumed",
 	[CLV_EV_INTENT] = "intent",
+	[CLV_EV_MASTER_LIST_SIGNED] = "master-list-signed",
 };
 
 #define EVENT_NAMES_LEN (sizeof(event_names) / sizeof(event_names[0]))

@@ -28,6 +28,7 @@
 #include "template.h"
 #include "util.h"
 #include "verify.h"
+#include "cms.h"
 #include "transcript.h"
 #include "x509.h"
 
@@ -779,15 +780,23 @@ lint_or_refuse(engine_t *e, const clv_script_step_t *st, const char *what, int r
 	return clv_diag_set(diag, r, "step '%s': cannot lint the %s", st->id, what);
 }
 
+/*
+ * Issues a certificate: self-signed (issue-self-signed: the key certifies
+ * itself) or by a CA (issue-cert: key= signs with the CA key, cert= is the
+ * CA's certificate, subject= the key certified).
+ */
 static int
-step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
+	int self = st->action == CLV_ACT_ISSUE_SELF_SIGNED;
 	const char *kname = clv_script_param(st, "key");
+	const char *sname = self ? kname : clv_script_param(st, "subject");
 	const char *tname = clv_script_param(st, "template");
 	const char *oname = clv_script_param(st, "output");
 	const char *vstr = clv_script_param(st, "validity");
-	key_state_t *k;
-	output_state_t *o;
+	key_state_t *k, *subj;
+	output_state_t *o, *issuer = NULL;
+	clv_pubkey_t *subject_pub = NULL;
 	clv_template_t t;
 	clv_cert_request_t req;
 	clv_pubkey_t *token_pub = NULL;
@@ -801,28 +810,45 @@ step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 
 	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
-	if ((k = find_key(e, kname)) == NULL)
+	if ((k = find_key(e, kname)) == NULL || (subj = find_key(e, sname)) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
-		    e->script->path, st->line, st->id, kname);
+		    e->script->path, st->line, st->id, find_key(e, kname) ? sname : kname);
+	if (!self && ((issuer = find_output(e, clv_script_param(st, "cert"))) == NULL ||
+	    issuer->cert == NULL || !issuer->cert->has_ski))
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': certificate '%s' of the "
+		    "issuing CA was not issued by an earlier step", e->script->path, st->line, st->id,
+		    clv_script_param(st, "cert"));
 	if ((o = new_output(e, oname, "certificate")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
-	snprintf(o->key_name, sizeof(o->key_name), "%s", k->name);
+	snprintf(o->key_name, sizeof(o->key_name), "%s", subj->name);
 	if ((r = load_template(e, tname, &t, diag)) != 0)
 		return r;
+	if (self != (t.profile_id == CLV_PROFILE_CSCA))
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': template '%s' has profile "
+		    "%s; %s", e->script->path, st->line, st->id, tname, t.profile, self ?
+		    "issue-self-signed makes CSCA certificates (profile csca)" :
+		    "issue-cert makes list-signer certificates (profile mls or dls)");
 	memset(&req, 0, sizeof(req));
 	if (vstr != NULL && clv_duration_parse(vstr, &req.validity) != 0)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': validity '%s': "
 		    "expected a duration such as 15y3m", e->script->path, st->line, st->id, vstr);
 
-	/* the key the certificate will carry is the one on the token */
-	if ((r = clv_hsm_pubkey(e->hsm, k->label, &token_pub)) != 0) {
-		r = clv_diag_set(diag, r, "cannot read key '%s' back from the token", k->label);
+	/* the keys are the ones on the token: the signer's and the one certified */
+	if ((r = clv_hsm_pubkey(e->hsm, k->label, &token_pub)) != 0 ||
+	    (r = clv_hsm_pubkey(e->hsm, subj->label, &subject_pub)) != 0) {
+		r = clv_diag_set(diag, r, "cannot read keys '%s' and '%s' back from the token",
+		    k->label, subj->label);
 		goto out;
 	}
-	if (!clv_pubkey_is_equal(token_pub, k->pub)) {
+	if (!clv_pubkey_is_equal(token_pub, k->pub) || !clv_pubkey_is_equal(subject_pub, subj->pub)) {
 		r = clv_diag_set(diag, CLV_E_KEY_MISMATCH,
-		    "key '%s': the public key on the token differs from the one generated",
-		    k->label);
+		    "key '%s' or '%s': the public key on the token differs from the one generated",
+		    k->label, subj->label);
+		goto out;
+	}
+	if (!self && !clv_pubkey_is_equal(issuer->cert->pubkey, token_pub)) {
+		r = clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': key '%s' is not the key of "
+		    "the issuing certificate '%s'", st->id, k->label, issuer->name);
 		goto out;
 	}
 
@@ -874,8 +900,9 @@ step_issue_self_signed(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 		goto out;
 build:
 	req.tmpl = &t;
-	req.subject_key = token_pub;
+	req.subject_key = subject_pub;
 	req.issuer_key = token_pub;
+	req.issuer_name = self ? NULL : &issuer->cert->subject_der;
 	req.serial = serial;
 	req.serial_len = sizeof(serial);
 	req.rehearsal = e->o->rehearsal;
@@ -885,14 +912,17 @@ build:
 		r = clv_diag_set(diag, r, "step '%s': cannot build the certificate", st->id);
 		goto out;
 	}
-	if ((r = clv_lint_csca_tbs(tbs.data, tbs.len, &t, &lr)) != 0) {
+	r = self ? clv_lint_csca_tbs(tbs.data, tbs.len, &t, &lr) :
+	    clv_lint_signer_tbs(tbs.data, tbs.len, &t, &issuer->cert->subject_der,
+	    &issuer->cert->ski, &lr);
+	if (r != 0) {
 		r = lint_or_refuse(e, st, "certificate", r, &lr, diag);
 		goto out;
 	}
 	if ((r = sign_checked(e, st, k, &req.sigalg, &tbs, token_pub, o, &unused, diag)) != 0)
 		goto out;
 	clv_engine_checkpoint("result-sign-cert");
-	if (o->cert->pubkey == NULL || !clv_pubkey_is_equal(o->cert->pubkey, token_pub)) {
+	if (o->cert->pubkey == NULL || !clv_pubkey_is_equal(o->cert->pubkey, subject_pub)) {
 		r = clv_diag_set(diag, CLV_E_KEY_MISMATCH,
 		    "step '%s': the certificate carries another key than the token's", st->id);
 		goto out;
@@ -907,15 +937,159 @@ build:
 	rec.not_before = o->cert->not_before;
 	rec.not_after = o->cert->not_after;
 	colon_fp(o->sha256, fp);
-	snprintf(detail, sizeof(detail), "CSCA self-signed certificate serial %s subject %s "
-	    "SHA-256 %s", serial_hex, o->cert->subject, fp);
+	snprintf(detail, sizeof(detail), "%s certificate (profile %s) serial %s subject %s "
+	    "SHA-256 %s", self ? "self-signed" : "CA-issued", t.profile, serial_hex,
+	    o->cert->subject, fp);
 	if ((r = record_output(e, o, &rec, k, CLV_EV_CERT_ISSUED, detail, "active", diag)) != 0)
+		goto out;
+	if (!self && (r = clv_store_key_set_state(e->store, subj->label, "active")) != 0)
 		goto out;
 	snprintf(e->summary, sizeof(e->summary), "certificate %s.der serial %s", oname,
 	    serial_hex);
 out:
 	clv_pubkey_free(token_pub);
+	clv_pubkey_free(subject_pub);
 	clv_buf_free(&tbs);
+	return r;
+}
+
+/* clv_hsm_sign in the shape CMS signing wants. */
+typedef struct hsm_signer {
+	clv_hsm_t *hsm;
+	const char *label;
+} hsm_signer_t;
+
+static int
+hsm_sign_cb(void *ctx, const clv_sigalg_t *alg, const unsigned char *data, size_t len,
+    clv_buf_t *sig)
+{
+	hsm_signer_t *hs = ctx;
+
+	return clv_hsm_sign(hs->hsm, hs->label, alg, data, len, sig);
+}
+
+/* Certificates to list from include= (DER or PEM files): CSCA and link
+ * certificates only, each named if refused. */
+static int
+read_included(engine_t *e, const clv_script_step_t *st, const char *dirname, clv_buf_t *certs,
+    size_t *n, size_t max, clv_diag_t *diag)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent **list = NULL;
+	int i, count, r = 0;
+
+	if (dirname[0] == '/')
+		snprintf(dir, sizeof(dir), "%s", dirname);
+	else
+		snprintf(dir, sizeof(dir), "%s/%s", e->script->dir, dirname);
+	if ((count = scandir(dir, &list, NULL, alphasort)) < 0)
+		return clv_diag_set(diag, CLV_E_FILE_NOT_FOUND, "step '%s': include '%s': %s",
+		    st->id, dir, strerror(errno));
+	for (i = 0; i < count && r == 0; i++) {
+		clv_buf_t raw = { NULL, 0 }, der = { NULL, 0 };
+		clv_cert_t *c = NULL;
+
+		if (list[i]->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+		if ((r = clv_file_read(path, 1 << 20, &raw, diag)) != 0)
+			break;
+		if (clv_pem_or_der(raw.data, raw.len, "CERTIFICATE", &der) != 0 ||
+		    clv_cert_parse(der.data, der.len, &c, diag) != 0) {
+			r = clv_diag_set(diag, CLV_E_FORMAT, "step '%s': %s: not a certificate "
+			    "(DER or PEM)", st->id, path);
+		} else if (!c->is_ca || !(c->key_usage & CLV_KU_KEY_CERT_SIGN)) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': %s (%s): a Master List holds "
+			    "CSCA and link certificates only; this is not a CA certificate", st->id,
+			    path, c->subject);
+		} else if (*n >= max) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': more than %zu certificates",
+			    st->id, max);
+		} else {
+			certs[(*n)++] = der;
+			der.data = NULL;
+		}
+		clv_cert_free(c);
+		clv_buf_free(&raw);
+		clv_buf_free(&der);
+	}
+	for (i = 0; i < count; i++)
+		free(list[i]);
+	free(list);
+	return r;
+}
+
+#define MAX_ML_CERTS 1024
+
+/* A CSCA Master List (Doc 9303-12 9): the country's CSCA and any foreign
+ * CSCA and link certificates given, signed by the MLS key as CMS SignedData. */
+static int
+step_sign_master_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *kname = clv_script_param(st, "key");
+	const char *include = clv_script_param(st, "include");
+	key_state_t *k;
+	output_state_t *mls, *csca, *o;
+	clv_buf_t *certs = NULL, content = { NULL, 0 };
+	clv_cms_signer_t signer;
+	hsm_signer_t hs;
+	size_t n = 0, i;
+	char fp[96], detail[1024];
+	int r;
+
+	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
+		return r;
+	if ((k = find_key(e, kname)) == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
+		    e->script->path, st->line, st->id, kname);
+	if ((mls = find_output(e, clv_script_param(st, "cert"))) == NULL || mls->cert == NULL ||
+	    (csca = find_output(e, clv_script_param(st, "issuer"))) == NULL || csca->cert == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': the signer's and the "
+		    "CSCA's certificates must be issued by earlier steps", e->script->path, st->line,
+		    st->id);
+	if ((o = new_output(e, clv_script_param(st, "output"), "master-list")) == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
+	if ((certs = calloc(MAX_ML_CERTS, sizeof(*certs))) == NULL)
+		return CLV_E_NOMEM;
+	if ((r = clv_buf_set(&certs[n++], csca->der.data, csca->der.len)) != 0)
+		goto out;
+	if (include != NULL && (r = read_included(e, st, include, certs, &n, MAX_ML_CERTS,
+	    diag)) != 0)
+		goto out;
+	if ((r = clv_cms_ml_content(certs, n, &content, diag)) != 0)
+		goto out;
+
+	memset(&signer, 0, sizeof(signer));
+	signer.cert = &mls->der;
+	if ((r = clv_issue_sigalg(&k->tmpl, k->pub, &signer.sigalg)) != 0)
+		goto out;
+	signer.signing_time = clv_clock_now(e->clock);
+	signer.extra_certs = &csca->der;
+	signer.n_extra_certs = 1;
+	hs.hsm = e->hsm;
+	hs.label = k->label;
+	signer.sign = hsm_sign_cb;
+	signer.sign_ctx = &hs;
+	if ((r = intent(e, st, "intent-sign-ml", "label=%s certificates=%zu", k->label, n)) != 0)
+		goto out;
+	/* clv_cms_sign parses what it made and verifies it under the MLS certificate */
+	if ((r = clv_cms_sign(CLV_OID_ICAO_MASTER_LIST, content.data, content.len, &signer, &o->der,
+	    diag)) != 0)
+		goto out;
+	clv_sha256(o->der.data, o->der.len, o->sha256);
+	e->n_outs++;
+	colon_fp(o->sha256, fp);
+	snprintf(detail, sizeof(detail), "CSCA Master List %s.der: %zu certificates, signed by '%s' "
+	    "(%s), SHA-256 %s", o->name, n, k->label, mls->cert->subject, fp);
+	if ((r = engine_audit(e, CLV_EV_MASTER_LIST_SIGNED, k->uri, o->sha256, "ok", detail)) != 0 ||
+	    (r = write_output(e, o, "CMS", diag)) != 0)
+		goto out;
+	snprintf(e->summary, sizeof(e->summary), "Master List %s.der, %zu certificates", o->name, n);
+out:
+	for (i = 0; certs != NULL && i < n; i++)
+		clv_buf_free(&certs[i]);
+	free(certs);
+	clv_buf_free(&content);
 	return r;
 }
 
@@ -1204,7 +1378,10 @@ run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	case CLV_ACT_GENERATE_KEY:
 		return step_generate_key(e, st, diag);
 	case CLV_ACT_ISSUE_SELF_SIGNED:
-		return step_issue_self_signed(e, st, diag);
+	case CLV_ACT_ISSUE_CERT:
+		return step_issue_certificate(e, st, diag);
+	case CLV_ACT_SIGN_MASTER_LIST:
+		return step_sign_master_list(e, st, diag);
 	case CLV_ACT_ISSUE_CRL:
 		return step_issue_crl(e, st, diag);
 	case CLV_ACT_SHOW_FINGERPRINTS:

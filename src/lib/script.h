@@ -24,6 +24,8 @@ typedef enum clv_action {
 	CLV_ACT_RESHARE = 11,       /* threshold=M [purpose=user-pin|so-pin] */
 	CLV_ACT_CLOCK_CHECK = 12,   /* [role=ROLE] */
 	CLV_ACT_CLOSE_TRANSCRIPT = 13,
+	CLV_ACT_ISSUE_CERT = 14,    /* key=CA cert=CA_OUTPUT subject=KEY template=FILE output=NAME [validity=] */
+	CLV_ACT_SIGN_MASTER_LIST = 15,  /* key=MLS cert=MLS_OUTPUT issuer=CSCA_OUTPUT output=NAME [include=DIR] */
 } clv_action_t;
 
 const char *clv_action_name(clv_action_t a);   /* "generate-key" */

@@ -316,16 +316,24 @@ clv_file_write_new(const char *path, const void *data, size_t len, int mode,
 	}
 	fd = -1;
 	if (link(tmp, path) != 0) {
-		if (errno == EEXIST)
+		int e1 = errno;
+		/* FAT and exFAT media have no hard links: rename without replacing */
+		if ((e1 == EPERM || e1 == ENOTSUP || e1 == ENOSYS) &&
+		    renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+			made = 0;
+			goto linked;
+		}
+		if (e1 == EEXIST || errno == EEXIST)
 			r = clv_diag_set(diag, CLV_E_OUTPUT_EXISTS,
 			    "%s: output already exists; outputs are never overwritten", path);
 		else
 			r = clv_diag_set(diag, CLV_E_IO, "%s: cannot create: %s", path,
-			    strerror(errno));
+			    strerror(e1));
 		goto out;
 	}
 	unlink(tmp);
 	made = 0;
+linked:
 	if (fsync_parent(path) != 0) {
 		r = clv_diag_set(diag, CLV_E_IO, "%s: cannot fsync its directory", path);
 		goto out;

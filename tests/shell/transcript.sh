@@ -34,7 +34,7 @@ refuse "another ceremony's key does not verify it" 'does not verify with the cer
 tampered() { rm -rf "$T/t"; cp -r "$T/a" "$T/t"; chmod -R u+w "$T/t"; }
 tampered
 line=$(grep -n '	cert-issued	' "$T/t/transcript.log" | cut -d: -f1)
-sed -i "${line}s/CSCA self-signed/CSCA SELF-SIGNED/" "$T/t/transcript.log"
+sed -i "${line}s/self-signed certificate/SELF-SIGNED certificate/" "$T/t/transcript.log"
 refuse "a changed event is found and named" "line $line \\(record [0-9]+, cert-issued\\).*changed" \
 	"$CONCLAVE" transcript verify "$T/t"
 tampered

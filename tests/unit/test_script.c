@@ -234,7 +234,8 @@ test_unknown_action(void)
 	expect_steps_error("[step a]\naction = frobnicate\ntitle = x\n", 14,
 	    "step 'a': unknown action 'frobnicate' (expected one of: check-token, login, "
 	    "generate-key, issue-self-signed, issue-crl, show-fingerprints, witness-ack, "
-	    "logout, init-token, quorum-login, reshare, clock-check, close-transcript)");
+	    "logout, init-token, quorum-login, reshare, clock-check, close-transcript, "
+	    "issue-cert, sign-master-list)");
 }
 
 static void
