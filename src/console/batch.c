@@ -86,7 +86,8 @@ batch_check(batch_t *b, const char *script_path, clv_diag_t *diag)
 					found |= strcmp(sc->roles[k].name, e->key) == 0;
 			} else if (strcmp(s->name, "labels") == 0) {
 				for (k = 0; k < sc->n_steps; k++)
-					found |= sc->steps[k].action == CLV_ACT_GENERATE_KEY &&
+					found |= (sc->steps[k].action == CLV_ACT_GENERATE_KEY ||
+					    sc->steps[k].action == CLV_ACT_USE_KEY) &&
 					    strcmp(clv_script_param(&sc->steps[k], "key"), e->key) == 0;
 				if (found && (e->value[0] == '\0' || strlen(e->value) > 127)) {
 					r = clv_diag_set(diag, CLV_E_ANSWERS, "%s:%u: [labels] %s: an "

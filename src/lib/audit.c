@@ -89,6 +89,7 @@ static const char *const event_names[] = {
 	[CLV_EV_CEREMONY_RESUMED] = "ceremony-resumed",
 	[CLV_EV_INTENT] = "intent",
 	[CLV_EV_MASTER_LIST_SIGNED] = "master-list-signed",
+	[CLV_EV_KEY_SELECTED] = "key-selected",
 };
 
 #define EVENT_NAMES_LEN (sizeof(event_names) / sizeof(event_names[0]))

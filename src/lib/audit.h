@@ -53,6 +53,7 @@ typedef enum clv_audit_event {
 	CLV_EV_CEREMONY_RESUMED = 34,
 	CLV_EV_INTENT = 35,
 	CLV_EV_MASTER_LIST_SIGNED = 36,
+	CLV_EV_KEY_SELECTED = 37,
 } clv_audit_event_t;
 
 /* "key-generated"; "unknown" for a value that is not in the list. */

@@ -953,6 +953,81 @@ out:
 	return r;
 }
 
+/*
+ * A key made by an earlier ceremony, for this one to sign with: found on the
+ * token by its label, known to the store with the same public key, and
+ * matching the certificate given (which becomes this ceremony's output name
+ * for it, without being written again).
+ */
+static int
+step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *name = clv_script_param(st, "key");
+	const char *label = NULL, *cfile = clv_script_param(st, "certificate");
+	key_state_t *k;
+	output_state_t *o;
+	clv_key_record_t rec;
+	clv_buf_t raw = { NULL, 0 };
+	char path[PATH_MAX], desc[64], fp[96], detail[1024];
+	int r, exists = 0;
+
+	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
+		return r;
+	if (e->n_keys >= MAX_KEYS)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "too many keys in one ceremony");
+	k = &e->keys[e->n_keys];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	if ((r = load_template(e, clv_script_param(st, "template"), &k->tmpl, diag)) != 0)
+		return r;
+	if (e->ui->key_label != NULL)
+		label = e->ui->key_label(e->ctx, name);
+	snprintf(k->label, sizeof(k->label), "%s", label ? label : clv_script_param(st, "label"));
+	if ((r = clv_store_key_find(e->store, k->label, &rec)) != 0)
+		return clv_diag_set(diag, r == CLV_E_DB_NOT_FOUND ? CLV_E_KEY_NOT_FOUND : r,
+		    "step '%s': the store knows no key labelled '%s'", st->id, k->label);
+	if ((r = clv_hsm_label_exists(e->hsm, k->label, &exists)) != 0 || !exists)
+		return clv_diag_set(diag, CLV_E_KEY_NOT_FOUND, "step '%s': key '%s' is not on token "
+		    "'%s'", st->id, k->label, e->token.label);
+	if ((r = clv_hsm_pubkey(e->hsm, k->label, &k->pub)) != 0 ||
+	    (r = clv_hsm_key_uri(e->hsm, k->label, k->uri, sizeof(k->uri))) != 0 ||
+	    (r = spki_fingerprint(k->pub, k->tmpl.key.type == CLV_KEY_EC && k->tmpl.explicit_params,
+	    k->spki_sha256)) != 0)
+		return clv_diag_set(diag, r, "step '%s': cannot read key '%s'", st->id, k->label);
+	e->n_keys++;
+	if (memcmp(rec.spki_sha256, k->spki_sha256, 32) != 0)
+		return clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': key '%s' on the token is not "
+		    "the one the store recorded", st->id, k->label);
+	if ((o = new_output(e, clv_script_param(st, "output"), "certificate")) == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
+	if (cfile[0] == '/')
+		snprintf(path, sizeof(path), "%s", cfile);
+	else
+		snprintf(path, sizeof(path), "%s/%s", e->script->dir, cfile);
+	if ((r = clv_file_read(path, 1 << 20, &raw, diag)) != 0)
+		return r;
+	r = clv_pem_or_der(raw.data, raw.len, "CERTIFICATE", &o->der);
+	clv_buf_free(&raw);
+	if (r != 0 || (r = clv_cert_parse(o->der.data, o->der.len, &o->cert, diag)) != 0)
+		return clv_diag_set(diag, r ? r : CLV_E_FORMAT, "step '%s': %s: not a certificate",
+		    st->id, path);
+	if (o->cert->pubkey == NULL || !clv_pubkey_is_equal(o->cert->pubkey, k->pub))
+		return clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': %s certifies another key "
+		    "than '%s'", st->id, path, k->label);
+	if (!o->cert->has_ski)
+		return clv_diag_set(diag, CLV_E_POLICY, "step '%s': %s has no subjectKeyIdentifier",
+		    st->id, path);
+	clv_sha256(o->der.data, o->der.len, o->sha256);
+	snprintf(o->key_name, sizeof(o->key_name), "%s", k->name);
+	e->n_outs++;
+	clv_pubkey_describe(k->pub, desc, sizeof(desc));
+	colon_fp(o->sha256, fp);
+	snprintf(detail, sizeof(detail), "key '%s' (%s) with its certificate %s (%s, SHA-256 %s)",
+	    k->label, desc, path, o->cert->subject, fp);
+	snprintf(e->summary, sizeof(e->summary), "key '%s' (%s)", k->label, desc);
+	return engine_audit(e, CLV_EV_KEY_SELECTED, k->uri, o->sha256, "ok", detail);
+}
+
 /* clv_hsm_sign in the shape CMS signing wants. */
 typedef struct hsm_signer {
 	clv_hsm_t *hsm;
@@ -1382,6 +1457,8 @@ run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return step_issue_certificate(e, st, diag);
 	case CLV_ACT_SIGN_MASTER_LIST:
 		return step_sign_master_list(e, st, diag);
+	case CLV_ACT_USE_KEY:
+		return step_use_key(e, st, diag);
 	case CLV_ACT_ISSUE_CRL:
 		return step_issue_crl(e, st, diag);
 	case CLV_ACT_SHOW_FINGERPRINTS:
@@ -1445,6 +1522,8 @@ write_closing_files(engine_t *e, clv_diag_t *diag)
 		unsigned char psha[32];
 		const char *base;
 
+		if (o->der_path[0] == '\0')
+			continue;   /* brought in (use-key), not written here */
 		clv_hex(o->sha256, 32, hex);
 		base = strrchr(o->der_path, '/') ? strrchr(o->der_path, '/') + 1 : o->der_path;
 		fprintf(ms, "%s  %s\n", hex, base);
