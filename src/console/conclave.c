@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "store.h"
 #include "transcript.h"
+#include "bundle.h"
 #include "util.h"
 #include "x509.h"
 
@@ -43,6 +44,8 @@ usage(FILE *fp)
 	    "       conclave audit show --store FILE\n"
 	    "       conclave show FILE\n"
 	    "       conclave transcript verify DIR [--key PEM]\n"
+	    "       conclave bundle verify DIR --producer ID --key PEM --recipient ID --purpose P\n"
+	    "                              [--last-seen N] [--rehearsal]\n"
 	    "       conclave card enroll --token SPEC --key LABEL --pin-file FILE\n"
 	    "                            [--module PATH] [--curve CURVE]\n"
 	    "       conclave version\n"
@@ -353,6 +356,95 @@ out:
 	return r == 0 ? 0 : 1;
 }
 
+/* conclave bundle verify DIR --producer ID --key PEM --recipient ID --purpose P
+ *                        [--last-seen N] [--rehearsal] */
+static int
+cmd_bundle(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "producer", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ "purpose", required_argument, NULL, 'u' },
+		{ "last-seen", required_argument, NULL, 'l' },
+		{ "rehearsal", no_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *producer = NULL, *keyfile = NULL, *recipient = NULL, *purpose = NULL;
+	clv_buf_t raw = { NULL, 0 }, der = { NULL, 0 };
+	clv_pubkey_t *key = NULL;
+	clv_bundle_pin_t pin;
+	clv_bundle_expect_t ex;
+	clv_bundle_t *b = NULL;
+	clv_diag_t diag;
+	unsigned long long last = 0;
+	char hex[65];
+	size_t i;
+	int c, r = 1, rehearsal = 0;
+
+	memset(&diag, 0, sizeof(diag));
+	if (argc < 3 || strcmp(argv[1], "verify") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	optind = 3;
+	while ((c = getopt_long(argc, argv, "p:k:r:u:l:R", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': producer = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'r': recipient = optarg; break;
+		case 'u': purpose = optarg; break;
+		case 'l': last = strtoull(optarg, NULL, 10); break;
+		case 'R': rehearsal = 1; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (producer == NULL || keyfile == NULL || recipient == NULL || purpose == NULL ||
+	    clv_bundle_purpose_by_name(purpose) == 0) {
+		fprintf(stderr, "conclave bundle verify: expected --producer ID --key PEM "
+		    "--recipient ID --purpose (ds-certificates|pkd-publication|csr-request|"
+		    "cv-request|cv-certificates)\n");
+		return 2;
+	}
+	if (clv_file_read(keyfile, 1 << 16, &raw, &diag) != 0 ||
+	    clv_pem_or_der(raw.data, raw.len, "PUBLIC KEY", &der) != 0 ||
+	    clv_pubkey_from_spki(der.data, der.len, &key, &diag) != 0) {
+		fprintf(stderr, "conclave: --key %s: %s\n", keyfile,
+		    diag.msg[0] ? diag.msg : "not a public key");
+		goto out;
+	}
+	pin.producer = producer;
+	pin.key = key;
+	memset(&ex, 0, sizeof(ex));
+	ex.recipient = recipient;
+	ex.purpose = clv_bundle_purpose_by_name(purpose);
+	ex.production = !rehearsal;
+	ex.pins = &pin;
+	ex.n_pins = 1;
+	ex.last_seen = last;
+	if (clv_bundle_verify(argv[2], &ex, &b, &diag) != 0) {
+		printf("bundle %s: REFUSED\n%s\n", argv[2], diag.msg);
+		goto out;
+	}
+	clv_hex(b->manifest_sha256, 32, hex);
+	printf("bundle %s: verified: from %s to %s, %s, sequence %llu%s, MANIFEST SHA-256 %s\n",
+	    argv[2], b->header.producer, b->header.recipient,
+	    clv_bundle_purpose_name(b->header.purpose), (unsigned long long)b->header.sequence,
+	    b->header.rehearsal ? ", REHEARSAL" : "", hex);
+	for (i = 0; i < b->n_artifacts; i++) {
+		clv_hex(b->artifacts[i].sha256, 32, hex);
+		printf("  %s  %s (%s, %zu bytes)\n", hex, b->artifacts[i].name,
+		    clv_artifact_type_name(b->artifacts[i].type), b->artifacts[i].len);
+	}
+	r = 0;
+out:
+	clv_bundle_free(b);
+	clv_pubkey_free(key);
+	clv_buf_free(&raw);
+	clv_buf_free(&der);
+	return r;
+}
+
 static int
 cmd_show(int argc, char **argv)
 {
@@ -441,6 +533,8 @@ main(int argc, char **argv)
 		return cmd_card(argc - 1, argv + 1);
 	if (strcmp(argv[1], "transcript") == 0)
 		return cmd_transcript(argc - 1, argv + 1);
+	if (strcmp(argv[1], "bundle") == 0)
+		return cmd_bundle(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("conclave %s\n", PACKAGE_VERSION);
 		return 0;

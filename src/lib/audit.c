@@ -90,6 +90,8 @@ static const char *const event_names[] = {
 	[CLV_EV_INTENT] = "intent",
 	[CLV_EV_MASTER_LIST_SIGNED] = "master-list-signed",
 	[CLV_EV_KEY_SELECTED] = "key-selected",
+	[CLV_EV_BUNDLE_EXPORTED] = "bundle-exported",
+	[CLV_EV_BUNDLE_IMPORTED] = "bundle-imported",
 };
 
 #define EVENT_NAMES_LEN (sizeof(event_names) / sizeof(event_names[0]))

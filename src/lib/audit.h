@@ -54,6 +54,8 @@ typedef enum clv_audit_event {
 	CLV_EV_INTENT = 35,
 	CLV_EV_MASTER_LIST_SIGNED = 36,
 	CLV_EV_KEY_SELECTED = 37,
+	CLV_EV_BUNDLE_EXPORTED = 38,
+	CLV_EV_BUNDLE_IMPORTED = 39,
 } clv_audit_event_t;
 
 /* "key-generated"; "unknown" for a value that is not in the list. */

@@ -29,6 +29,7 @@
 #include "util.h"
 #include "verify.h"
 #include "cms.h"
+#include "bundle.h"
 #include "transcript.h"
 #include "x509.h"
 
@@ -1028,7 +1029,7 @@ step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	return engine_audit(e, CLV_EV_KEY_SELECTED, k->uri, o->sha256, "ok", detail);
 }
 
-/* clv_hsm_sign in the shape CMS signing wants. */
+/* clv_hsm_sign in the shape CMS and bundle signing want. */
 typedef struct hsm_signer {
 	clv_hsm_t *hsm;
 	const char *label;
@@ -1042,6 +1043,141 @@ hsm_sign_cb(void *ctx, const clv_sigalg_t *alg, const unsigned char *data, size_
 
 	return clv_hsm_sign(hs->hsm, hs->label, alg, data, len, sig);
 }
+
+/* The filesystem label of the medium path lives on, if udev named it. */
+static void
+medium_label(const char *path, char *out, size_t outlen)
+{
+	struct stat st, dev;
+	char parent[PATH_MAX], link[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(out, outlen, "no label");
+	snprintf(parent, sizeof(parent), "%s", path);
+	while (stat(parent, &st) != 0 && strrchr(parent, '/') != NULL && parent[1] != '\0')
+		*strrchr(parent, '/') = '\0';
+	if (stat(parent, &st) != 0 || (d = opendir("/dev/disk/by-label")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		snprintf(link, sizeof(link), "/dev/disk/by-label/%s", de->d_name);
+		if (de->d_name[0] != '.' && stat(link, &dev) == 0 && S_ISBLK(dev.st_mode) &&
+		    dev.st_rdev == st.st_dev) {
+			snprintf(out, outlen, "label '%s'", de->d_name);
+			break;
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * A signed bundle of outputs for an online host (conclave-bundle(5)),
+ * written to the medium only after the administrator confirms the medium,
+ * read back and verified before the step reports success.
+ */
+static int
+step_export_bundle(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *recipient = clv_script_param(st, "recipient");
+	const char *list = clv_script_param(st, "outputs"), *q, *end;
+	clv_bundle_purpose_t purpose = clv_bundle_purpose_by_name(clv_script_param(st, "purpose"));
+	clv_bundle_artifact_t arts[MAX_OUTPUTS * 2];
+	char names[MAX_OUTPUTS * 2][80], target[PATH_MAX], label[256], who[128] = "";
+	char producer[80], detail[PATH_MAX + 256], hex[65];
+	clv_bundle_header_t hdr;
+	clv_bundle_signer_t signer;
+	clv_pubkey_t *key = NULL;
+	hsm_signer_t hs;
+	unsigned char msha[32];
+	uint64_t last = 0;
+	size_t n = 0;
+	int r;
+
+	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
+		return r;
+	if (clv_script_param(st, "target")[0] == '/')
+		snprintf(target, sizeof(target), "%s", clv_script_param(st, "target"));
+	else
+		snprintf(target, sizeof(target), "%s/%s", e->o->out_dir, clv_script_param(st, "target"));
+	for (q = list; *q && n < MAX_OUTPUTS; q = *end ? end + 1 : end) {
+		output_state_t *o;
+		char item[64];
+		while (*q == ' ')
+			q++;
+		end = strchr(q, ',');
+		if (end == NULL)
+			end = q + strlen(q);
+		snprintf(item, sizeof(item), "%.*s", (int)(end - q), q);
+		while (item[0] && item[strlen(item) - 1] == ' ')
+			item[strlen(item) - 1] = '\0';
+		if ((o = find_output(e, item)) == NULL || o->der.data == NULL)
+			return clv_diag_set(diag, CLV_E_SCRIPT, "step '%s': output '%s' was not made",
+			    st->id, item);
+		snprintf(names[n], sizeof(names[n]), "%s.der", o->name);
+		memset(&arts[n], 0, sizeof(arts[n]));
+		arts[n].name = names[n];
+		arts[n].type = strcmp(o->kind, "crl") == 0 ? CLV_ARTIFACT_CRL :
+		    strcmp(o->kind, "master-list") == 0 ? CLV_ARTIFACT_MASTER_LIST :
+		    CLV_ARTIFACT_CERTIFICATE;
+		arts[n].data = o->der.data;
+		arts[n].len = o->der.len;
+		n++;
+	}
+	/* the wrong stick (IANA KSK ceremony, 2014): the administrator confirms it */
+	medium_label(target, label, sizeof(label));
+	engine_say(e, CLV_MSG_INFO, "bundle for %s goes to %s (medium %s)", recipient, target, label);
+	if (e->ui->confirm == NULL || e->ui->confirm(e->ctx, st, "administrator", who,
+	    sizeof(who)) != 0 || who[0] == '\0')
+		return clv_diag_set(diag, CLV_E_NOT_CONFIRMED, "step '%s': the administrator did not "
+		    "confirm the medium %s (%s)", st->id, target, label);
+	snprintf(producer, sizeof(producer), "ceremony:%s", e->token.serial);
+	if ((r = clv_store_bundle_last(e->store, "export", producer, recipient, &last)) != 0)
+		return clv_diag_set(diag, r, "store: cannot read the last bundle sequence");
+	if ((r = clv_hsm_pubkey(e->hsm, CLV_CEREMONY_KEY_LABEL, &key)) != 0)
+		return clv_diag_set(diag, r, "step '%s': no ceremony key to sign the bundle", st->id);
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.producer = producer;
+	hdr.recipient = recipient;
+	hdr.purpose = purpose;
+	hdr.sequence = last + 1;
+	hdr.created = clv_clock_now(e->clock);
+	hdr.rehearsal = e->o->rehearsal;
+	memset(&signer, 0, sizeof(signer));
+	hs.hsm = e->hsm;
+	hs.label = CLV_CEREMONY_KEY_LABEL;
+	signer.sign = hsm_sign_cb;
+	signer.ctx = &hs;
+	signer.alg.key = CLV_KEY_EC;
+	signer.alg.hash = CLV_HASH_SHA256;
+	signer.key = key;
+	if ((r = intent(e, st, "intent-export-bundle", "recipient=%s sequence=%llu target=%s",
+	    recipient, (unsigned long long)hdr.sequence, target)) != 0)
+		goto out;
+	if ((r = clv_bundle_export(target, &hdr, arts, n, &signer, msha, diag)) != 0)
+		goto out;
+	clv_hex(msha, 32, hex);
+	snprintf(detail, sizeof(detail), "bundle %s for %s (%s), sequence %llu, %zu artifacts, "
+	    "MANIFEST SHA-256 %s, medium %s confirmed by %s", target, recipient,
+	    clv_bundle_purpose_name(purpose), (unsigned long long)hdr.sequence, n, hex, label, who);
+	if ((r = clv_store_begin(e->store)) != 0)
+		goto out;
+	if ((r = clv_store_bundle_add(e->store, "export", producer, recipient,
+	    clv_bundle_purpose_name(purpose), hdr.sequence, msha, hdr.created,
+	    e->o->rehearsal)) != 0 ||
+	    (r = engine_audit(e, CLV_EV_BUNDLE_EXPORTED, NULL, msha, "ok", detail)) != 0 ||
+	    (r = clv_store_commit(e->store)) != 0) {
+		clv_store_rollback(e->store);
+		r = clv_diag_set(diag, r, "store: cannot record the bundle");
+		goto out;
+	}
+	engine_say(e, CLV_MSG_OUTPUT, "%s", detail);
+	snprintf(e->summary, sizeof(e->summary), "bundle %s, sequence %llu, verified on the medium",
+	    target, (unsigned long long)hdr.sequence);
+out:
+	clv_pubkey_free(key);
+	return r;
+}
+
 
 /* Certificates to list from include= (DER or PEM files): CSCA and link
  * certificates only, each named if refused. */
@@ -1459,6 +1595,8 @@ run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return step_sign_master_list(e, st, diag);
 	case CLV_ACT_USE_KEY:
 		return step_use_key(e, st, diag);
+	case CLV_ACT_EXPORT_BUNDLE:
+		return step_export_bundle(e, st, diag);
 	case CLV_ACT_ISSUE_CRL:
 		return step_issue_crl(e, st, diag);
 	case CLV_ACT_SHOW_FINGERPRINTS:

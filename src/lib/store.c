@@ -166,10 +166,35 @@ static const char migration_2[] =
 	"  SELECT RAISE(ABORT, 'share set state only moves forward');\n"
 	"END;\n";
 
+/*
+ * Schema v3: bundles exported and imported (conclave-bundle(5)): one row per
+ * bundle, so sequence numbers only grow and a replayed bundle is seen.
+ */
+static const char migration_3[] =
+	"CREATE TABLE bundles (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  direction TEXT NOT NULL CHECK (direction IN ('export', 'import')),\n"
+	"  producer TEXT NOT NULL,\n"
+	"  recipient TEXT NOT NULL,\n"
+	"  purpose TEXT NOT NULL,\n"
+	"  sequence INTEGER NOT NULL CHECK (sequence >= 1),\n"
+	"  manifest_sha256 BLOB NOT NULL CHECK (length(manifest_sha256) = 32),\n"
+	"  created INTEGER NOT NULL,\n"
+	"  rehearsal INTEGER NOT NULL CHECK (rehearsal IN (0, 1)),\n"
+	"  UNIQUE (direction, producer, recipient, sequence)\n"
+	");\n"
+	"CREATE TRIGGER bundles_no_change BEFORE UPDATE ON bundles BEGIN\n"
+	"  SELECT RAISE(ABORT, 'bundle records are never changed');\n"
+	"END;\n"
+	"CREATE TRIGGER bundles_no_delete BEFORE DELETE ON bundles BEGIN\n"
+	"  SELECT RAISE(ABORT, 'bundle records are never deleted');\n"
+	"END;\n";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CLV_STORE_SCHEMA_VERSION,
@@ -765,6 +790,77 @@ clv_store_key_set_state(clv_store_t *s, const char *label, const char *state)
 		r = CLV_E_DB_NOT_FOUND;
 		goto out;
 	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* --- bundles ---------------------------------------------------------- */
+
+int
+clv_store_bundle_add(clv_store_t *s, const char *direction, const char *producer,
+    const char *recipient, const char *purpose, uint64_t sequence,
+    const unsigned char manifest_sha256[32], time_t created, int rehearsal)
+{
+	static const char sql[] =
+	    "INSERT INTO bundles (direction, producer, recipient, purpose, sequence, "
+	    "manifest_sha256, created, rehearsal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	sqlite3_stmt *st = NULL;
+	int r = CLV_E_INTERNAL, rc;
+
+	if (s == NULL || direction == NULL || producer == NULL || recipient == NULL ||
+	    purpose == NULL || sequence == 0 || sequence > INT64_MAX || manifest_sha256 == NULL)
+		return CLV_E_INVALID_ARG;
+	if ((r = prepare(s, sql, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, direction)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, producer)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, recipient)) != SQLITE_OK ||
+	    (rc = bind_text(st, 4, purpose)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 5, (sqlite3_int64)sequence)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(st, 6, manifest_sha256, 32, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 7, (sqlite3_int64)created)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 8, rehearsal ? 1 : 0)) != SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding a bundle");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = clv_store_db_error(s, rc, "recording a bundle");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+clv_store_bundle_last(clv_store_t *s, const char *direction, const char *producer,
+    const char *recipient, uint64_t *out)
+{
+	static const char sql[] =
+	    "SELECT ifnull(max(sequence), 0) FROM bundles WHERE direction = ?1 AND producer = ?2 "
+	    "AND recipient = ?3";
+	sqlite3_stmt *st = NULL;
+	int r = CLV_E_INTERNAL, rc;
+
+	if (s == NULL || direction == NULL || producer == NULL || recipient == NULL || out == NULL)
+		return CLV_E_INVALID_ARG;
+	*out = 0;
+	if ((r = prepare(s, sql, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, direction)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, producer)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, recipient)) != SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding a bundle query");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = clv_store_db_error(s, rc, "reading the last bundle sequence");
+		goto out;
+	}
+	*out = (uint64_t)sqlite3_column_int64(st, 0);
 	r = 0;
 out:
 	sqlite3_finalize(st);

@@ -13,7 +13,7 @@
 
 typedef struct clv_store clv_store_t;
 
-#define CLV_STORE_SCHEMA_VERSION 2
+#define CLV_STORE_SCHEMA_VERSION 3
 
 /* Opens (creating if create != 0) and migrates forward to the current schema.
  * A database with a newer schema is refused with CLV_E_DB_SCHEMA. */
@@ -109,6 +109,15 @@ int clv_store_share_set_by_id(clv_store_t *s, const char *set_id_hex,
 /* Forward moves only; CLV_E_DB_CONSTRAINT otherwise. */
 int clv_store_share_set_state(clv_store_t *s, const char *set_id_hex, const char *state);
 void clv_store_share_set_free(clv_share_set_record_t *rec);
+
+/* Bundles exported ("export") and imported ("import"): sequence numbers per
+ * producer and recipient only grow; CLV_E_DB_CONSTRAINT for a repeat. */
+int clv_store_bundle_add(clv_store_t *s, const char *direction, const char *producer,
+    const char *recipient, const char *purpose, uint64_t sequence,
+    const unsigned char manifest_sha256[32], time_t created, int rehearsal);
+/* The highest sequence recorded, 0 if none. */
+int clv_store_bundle_last(clv_store_t *s, const char *direction, const char *producer,
+    const char *recipient, uint64_t *out);
 
 /* For modules of the core that keep their own tables (audit). */
 struct sqlite3 *clv_store_db(clv_store_t *s);
