@@ -33,6 +33,7 @@
 #define OID_EXT_POLICIES   "2.5.29.32"
 #define OID_EXT_AKI        "2.5.29.35"
 #define OID_EXT_EKU        "2.5.29.37"
+#define OID_EXT_DOC_TYPES  "2.23.136.1.1.6.2"   /* Doc 9303-12 documentTypeList */
 
 /* PrintableString when the value allows it (X.520), UTF8String otherwise. */
 static int
@@ -367,6 +368,35 @@ encode_oid_list(const char *type, char oids[][64], size_t count, int policies, c
 	return r;
 }
 
+/*
+ * DocumentTypeListSyntax ::= SEQUENCE { version 0, docTypeList SET OF
+ * PrintableString }.  libtasn1 sorts the SET OF into DER order.
+ */
+static int
+encode_doc_types(const clv_template_t *t, clv_buf_t *out)
+{
+	asn1_node n = NULL;
+	size_t i;
+	int r;
+
+	if (t->n_doc_types == 0)
+		return CLV_E_INVALID_ARG;
+	if ((r = clv_der_new("DocumentTypeListSyntax", &n)) != 0)
+		return r;
+	if ((r = clv_der_write(n, "version", "0", 0)) != 0)
+		goto out;
+	for (i = 0; i < t->n_doc_types; i++) {
+		if ((r = clv_der_write(n, "docTypeList", "NEW", 1)) != 0 ||
+		    (r = clv_der_write(n, "docTypeList.?LAST", t->doc_types[i],
+		    (int)strlen(t->doc_types[i]))) != 0)
+			goto out;
+	}
+	r = clv_der_encode(n, "", out);
+out:
+	clv_der_free(&n);
+	return r;
+}
+
 /* Writes the SPKI DER into the TBS by decoding it into its own node and copying. */
 static int
 copy_der_into(asn1_node dst, const char *dst_name, const char *type, const clv_buf_t *der)
@@ -405,8 +435,18 @@ clv_issue_tbs_cert(const clv_cert_request_t *req, clv_buf_t *out)
 	out->data = NULL;
 	out->len = 0;
 	t = req->tmpl;
+	if (t->profile_id == CLV_PROFILE_DS && req->subject_name == NULL)
+		return CLV_E_INVALID_ARG;
 	validity = clv_duration_is_zero(&req->validity) ? t->validity : req->validity;
-	not_after = clv_duration_add(req->not_before, &validity);
+	if (t->profile_id == CLV_PROFILE_DS && clv_duration_is_zero(&req->validity)) {
+		/* Doc 9303-12: the usage period, then the longest document validity */
+		not_after = clv_duration_add(req->not_before, &t->key_usage_period);
+		if (not_after != (time_t)-1)
+			not_after = clv_duration_add(not_after, &t->document_validity);
+	} else
+		not_after = clv_duration_add(req->not_before, &validity);
+	if (not_after == (time_t)-1 || not_after <= req->not_before)
+		return CLV_E_INVALID_ARG;
 
 	if ((r = clv_der_new("Certificate", &n)) != 0)
 		goto out;
@@ -419,7 +459,11 @@ clv_issue_tbs_cert(const clv_cert_request_t *req, clv_buf_t *out)
 		goto out;
 	if ((r = copy_der_into(n, "tbsCertificate.signature", "AlgorithmIdentifier", &alg)) != 0)
 		goto out;
-	if ((r = clv_issue_name(t, req->rehearsal, &subject)) != 0)
+	if (req->subject_name != NULL)
+		r = clv_buf_set(&subject, req->subject_name->data, req->subject_name->len);
+	else
+		r = clv_issue_name(t, req->rehearsal, &subject);
+	if (r != 0)
 		goto out;
 	if ((r = copy_der_into(n, "tbsCertificate.issuer", "Name",
 	    req->issuer_name != NULL ? req->issuer_name : &subject)) != 0)
@@ -504,6 +548,12 @@ clv_issue_tbs_cert(const clv_cert_request_t *req, clv_buf_t *out)
 	if (t->n_crl_dp > 0) {
 		if ((r = encode_crldp(t, &v)) != 0 ||
 		    (r = add_ext(n, E, OID_EXT_CRLDP, 0, &v)) != 0)
+			goto out;
+		clv_buf_free(&v);
+	}
+	if (t->profile_id == CLV_PROFILE_DS && t->n_doc_types > 0) {
+		if ((r = encode_doc_types(t, &v)) != 0 ||
+		    (r = add_ext(n, E, OID_EXT_DOC_TYPES, 0, &v)) != 0)
 			goto out;
 		clv_buf_free(&v);
 	}

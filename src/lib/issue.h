@@ -26,9 +26,18 @@ typedef struct clv_cert_request {
 	time_t not_before;
 	clv_duration_t validity;             /* zero: the template's */
 	clv_sigalg_t sigalg;
-	int rehearsal;
+	int rehearsal;                       /* stamps the template's CN (not subject_name) */
+	const clv_buf_t *subject_name;       /* subject Name DER; NULL: the template's.
+	                                      * Required for profile ds (the request's) */
 } clv_cert_request_t;
 
+/*
+ * The TBSCertificate of req.  Validity: req->validity, or when zero the
+ * template's; for profile ds the key usage period followed by the template's
+ * document_validity (notAfter = notBefore + PKUP + document_validity).
+ * Profile ds also carries the template's DocumentTypeList (2.23.136.1.1.6.2,
+ * non-critical).  CLV_E_INVALID_ARG for ds without subject_name.
+ */
 int clv_issue_tbs_cert(const clv_cert_request_t *req, clv_buf_t *out);
 /* Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signature } */
 int clv_issue_cert(const clv_buf_t *tbs, const clv_sigalg_t *alg, const clv_buf_t *sig,

@@ -336,7 +336,8 @@ check_alt_name(const ext_view_t *e, const char *name, clv_lint_result_t *res)
 	clv_der_free(&n);
 }
 
-/* forbidden_csca_exts[0] is extendedKeyUsage; list signers start at [1]. */
+/* forbidden_csca_exts[0] is extendedKeyUsage; list signers start at [1].
+ * documentTypeList stays last: Document Signers use all but it. */
 static const char *const forbidden_csca_exts[][2] = {
 	{ "2.5.29.37", "extendedKeyUsage" },
 	{ "2.5.29.30", "nameConstraints" },
@@ -758,6 +759,194 @@ clv_lint_signer_tbs(const unsigned char *tbs, size_t len, const clv_template_t *
 		    "(Doc 9303-12 Table 6)", who);
 	check_ext_lists(exts, n_exts, forbidden_csca_exts + 1, N_OF(forbidden_csca_exts) - 1,
 	    forbidden_signer_exts, N_OF(forbidden_signer_exts), "2.5.29.37", who, res);
+	r = res->n == 0 ? 0 : CLV_E_LINT;
+out:
+	free_exts(exts, n_exts);
+	clv_pubkey_free(key);
+	clv_buf_free(&b);
+	clv_buf_free(&b2);
+	clv_der_free(&x);
+	clv_der_free(&n);
+	return r;
+}
+
+/* Everything else: the DS column of Table 6. */
+#define OID_DOC_TYPES "2.23.136.1.1.6.2"
+
+/* The document types of the template, as a set: 1 if every one of the n
+ * decoded entries is in the template and the counts match. */
+static int
+doc_types_match(const clv_template_t *t, char got[][3], size_t n)
+{
+	size_t i, j;
+
+	if (n != t->n_doc_types)
+		return 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < t->n_doc_types; j++)
+			if (strcmp(got[i], t->doc_types[j]) == 0)
+				break;
+		if (j == t->n_doc_types)
+			return 0;
+	}
+	return 1;
+}
+
+/* DocumentTypeList (Doc 9303-12 7.1.1.3): version 0, a SET OF 1..n
+ * PrintableStrings of 1-2 upper-case letters, in DER, the template's types. */
+static void
+check_doc_types(const ext_view_t *e, const clv_template_t *t, clv_lint_result_t *res)
+{
+	asn1_node x;
+	clv_buf_t v = { NULL, 0 }, again = { NULL, 0 };
+	char path[64], got[CLV_TMPL_MAX_DOC_TYPES][3];
+	const char *why;
+	long version = -1;
+	size_t bad, n_got = 0;
+	int count = 0, i, ok = 1;
+
+	if (e == NULL || (x = decode_ext(e, "DocumentTypeListSyntax", "doctypes-decode",
+	    res)) == NULL)
+		return;
+	if (clv_der_check_strict(e->value.data, e->value.len, &bad, &why) != 0 ||
+	    clv_der_encode(x, "", &again) != 0 || again.len != e->value.len ||
+	    memcmp(again.data, e->value.data, again.len) != 0)
+		finding(res, "doctypes-der", "documentTypeList is not DER (an unsorted SET OF, "
+		    "a long length, ...)");
+	clv_buf_free(&again);
+	if (clv_der_read_int(x, "version", &version) != 0 || version != 0)
+		finding(res, "doctypes-version", "documentTypeList version must be 0 (v0)");
+	if (asn1_number_of_elements(x, "docTypeList", &count) != ASN1_SUCCESS || count < 1) {
+		finding(res, "doctypes-empty", "documentTypeList must name at least one "
+		    "document type");
+		clv_der_free(&x);
+		return;
+	}
+	for (i = 1; i <= count; i++) {
+		snprintf(path, sizeof(path), "docTypeList.?%d", i);
+		if (clv_der_read(x, path, &v) != 0 || v.len < 1 || v.len > 2 ||
+		    !is_upper_alpha(v.data, v.len)) {
+			ok = 0;
+		} else if (n_got < CLV_TMPL_MAX_DOC_TYPES) {
+			memcpy(got[n_got], v.data, v.len);
+			got[n_got++][v.len] = '\0';
+		} else
+			ok = 0;
+		clv_buf_free(&v);
+	}
+	if (!ok)
+		finding(res, "doctypes-value", "each document type must be 1 or 2 upper-case "
+		    "letters as in the MRZ");
+	else if (!doc_types_match(t, got, n_got))
+		finding(res, "doctypes-template", "documentTypeList differs from the "
+		    "template's ext.document_types");
+	clv_der_free(&x);
+}
+
+int
+clv_lint_ds_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res)
+{
+	static const char who[] = "a Document Signer";
+	asn1_node n = NULL, x = NULL;
+	clv_buf_t b = { NULL, 0 }, b2 = { NULL, 0 };
+	ext_view_t *exts = NULL;
+	size_t n_exts = 0;
+	clv_pubkey_t *key = NULL;
+	char c_issuer[3], c_subject[3];
+	clv_lint_result_t scratch;      /* findings nobody reads (repeated helpers) */
+	time_t nb = 0, na = 0, pb = 0, pa = 0;
+	int r = CLV_E_INTERNAL;
+	const ext_view_t *e;
+
+	if (tbs == NULL || t == NULL || res == NULL || issuer_name == NULL ||
+	    issuer_ski == NULL || t->profile_id != CLV_PROFILE_DS)
+		return CLV_E_INVALID_ARG;
+	memset(res, 0, sizeof(*res));
+	memset(&scratch, 0, sizeof(scratch));
+	if ((r = clv_der_decode("TBSCertificate", tbs, len, &n, "TBSCertificate", NULL)) != 0)
+		goto out;
+	check_der(n, tbs, len, res);
+
+	/* Table 5: body; issued by the CSCA, in the CSCA's country */
+	check_body_head(n, t, res);
+	if (clv_der_read_der(n, "issuer", &b) != 0 || b.len != issuer_name->len ||
+	    memcmp(b.data, issuer_name->data, b.len) != 0)
+		finding(res, "signer-issuer", "issuer is not the subject of the issuing CSCA "
+		    "certificate");
+	if (clv_der_read_der(n, "subject", &b2) == 0 && b2.len == issuer_name->len &&
+	    memcmp(b2.data, issuer_name->data, b2.len) == 0)
+		finding(res, "signer-subject", "subject is the CSCA's name; %s needs a name "
+		    "of its own", who);
+	clv_buf_free(&b);
+	clv_buf_free(&b2);
+	/* quiet copies: check_body_head already reported malformed names */
+	check_name(n, "issuer", "issuer", &scratch, c_issuer);
+	check_name(n, "subject", "subject", &scratch, c_subject);
+	if (c_subject[0] != '\0' && (strcmp(c_subject, t->country) != 0 ||
+	    (c_issuer[0] != '\0' && strcmp(c_subject, c_issuer) != 0)))
+		finding(res, "ds-country", "subject country %s is not the CSCA's country %s: "
+		    "a Document Signer of another country is refused", c_subject,
+		    c_issuer[0] != '\0' ? c_issuer : t->country);
+	check_body_tail(n, t, res, &nb, &na, &key);
+
+	/* Table 6, Document Signer column */
+	if ((r = read_exts(n, "extensions", &exts, &n_exts)) != 0)
+		goto out;
+	check_duplicates(exts, n_exts, res);
+
+	e = find_ext(exts, n_exts, "2.5.29.35");
+	check_present(e, "aki", "authorityKeyIdentifier", 0, who, res);
+	if (e != NULL && (x = decode_ext(e, "AuthorityKeyIdentifier", "aki-decode", res)) != NULL) {
+		if (clv_der_read(x, "keyIdentifier", &b) != 0 || b.len != issuer_ski->len ||
+		    memcmp(b.data, issuer_ski->data, b.len) != 0)
+			finding(res, "aki-value", "authorityKeyIdentifier is not the issuing "
+			    "CSCA's subjectKeyIdentifier");
+		clv_buf_free(&b);
+		clv_der_free(&x);
+	}
+
+	e = find_ext(exts, n_exts, "2.5.29.14");
+	check_criticality(e, "ski", "subjectKeyIdentifier", 0, res);
+	check_ski_value(e, key, res);
+
+	e = find_ext(exts, n_exts, "2.5.29.15");
+	check_present(e, "ku", "keyUsage", 1, who, res);
+	check_key_usage_bits(e, CLV_KU_DIGITAL_SIGNATURE, "digitalSignature", res);
+
+	e = find_ext(exts, n_exts, "2.5.29.16");
+	check_present(e, "pkup", "privateKeyUsagePeriod", 0, who, res);
+	check_pkup(e, nb, na, res);
+	if (e != NULL && (x = decode_ext(e, "PrivateKeyUsagePeriod", "pkup-decode",
+	    &scratch)) != NULL) {
+		if (clv_der_read_gentime(x, "notBefore", &pb) == 0 &&
+		    clv_der_read_gentime(x, "notAfter", &pa) == 0 && pa > pb) {
+			if (pa > clv_duration_add(pb, &t->key_usage_period_max))
+				finding(res, "pkup-limit", "privateKeyUsagePeriod of %.1f days "
+				    "exceeds the template's limit ds.max_usage_period (%dy%dm%dd; "
+				    "Doc 9303-12 recommends at most 3 months)",
+				    (double)(pa - pb) / DAY, t->key_usage_period_max.years,
+				    t->key_usage_period_max.months, t->key_usage_period_max.days);
+			if (na && na > clv_duration_add(pa, &t->document_validity))
+				finding(res, "validity-document", "the certificate outlives the "
+				    "last document its key may sign (privateKeyUsagePeriod end + "
+				    "document_validity %dy%dm%dd)", t->document_validity.years,
+				    t->document_validity.months, t->document_validity.days);
+		}
+		clv_der_free(&x);
+	}
+
+	e = find_ext(exts, n_exts, OID_DOC_TYPES);
+	check_present(e, "doctypes", "documentTypeList", 0, who, res);
+	check_doc_types(e, t, res);
+
+	check_alt_names_and_crldp(exts, n_exts, who, res);
+
+	if (find_ext(exts, n_exts, "2.5.29.19") != NULL)
+		finding(res, "bc-forbidden", "basicConstraints must not appear in %s certificate "
+		    "(Doc 9303-12 Table 6)", who);
+	check_ext_lists(exts, n_exts, forbidden_csca_exts, N_OF(forbidden_csca_exts) - 1,
+	    forbidden_signer_exts, N_OF(forbidden_signer_exts), OID_DOC_TYPES, who, res);
 	r = res->n == 0 ? 0 : CLV_E_LINT;
 out:
 	free_exts(exts, n_exts);

@@ -44,6 +44,25 @@ int clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t
 int clv_lint_signer_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
     const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res);
 
+/*
+ * Document Signer certificate (t->profile ds) issued by the CSCA whose
+ * certificate has subject DER issuer_name and subjectKeyIdentifier
+ * issuer_ski (both required): Doc 9303-12 Table 5, Table 6 DS column and
+ * the template's limits.  issuer equal to issuer_name byte for byte; subject
+ * not the CSCA's, its country the CSCA's and the template's (a Document
+ * Signer of another country is refused: "ds-country"); AKI m/nc =
+ * issuer_ski; SKI o/nc; keyUsage m/c exactly digitalSignature;
+ * PrivateKeyUsagePeriod m/nc within the validity, no longer than
+ * t->key_usage_period_max, the certificate not outliving its end by more
+ * than t->document_validity; DocumentTypeList m/nc, version 0, 1..n entries
+ * of 1-2 upper-case letters, in DER, the template's types; SAN, IAN, CRL DP
+ * m/nc; no basicConstraints, extendedKeyUsage or nameChange.
+ * CLV_E_INVALID_ARG for a template of another profile.  Returns as
+ * clv_lint_csca_tbs.
+ */
+int clv_lint_ds_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res);
+
 /* CSCA CRL (Doc 9303-12 Tables 9 and 10; nextUpdate within max_interval,
  * 90 days when NULL), issued by the certificate with this subject and SKI
  * (either may be NULL to skip that comparison). */

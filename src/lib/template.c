@@ -2,8 +2,10 @@
  * Certificate profiles (see conclave-template(5)): a flat list of keys read
  * with the conf lexer, checked for syntax and internal consistency.  Whether
  * a profile conforms to ICAO Doc 9303 is the lint's job, not this file's;
- * only the list signer profiles (mls, dls) are held to the few rules that
- * make them what they are (EKU, KeyUsage, no BasicConstraints) at load time.
+ * only the list signer profiles (mls, dls) and the Document Signer profile
+ * (ds) are held to the few rules that make them what they are (EKU,
+ * KeyUsage, no BasicConstraints; for ds also the lifetimes and the
+ * DocumentTypeList) at load time.
  */
 #include "config.h"
 
@@ -169,6 +171,7 @@ enum tmpl_key {
 	K_ALG, K_CURVE, K_RSA_BITS, K_EXPLICIT, K_HASH, K_PADDING,
 	K_VALIDITY, K_VALIDITY_MAX, K_PKUP, K_CRL_NEXT,
 	K_KU, K_BC, K_SKI, K_AKI, K_SAN, K_IAN, K_CRLDP, K_EKU, K_POLICIES,
+	K_DOC_VALIDITY, K_DS_MAX_PKUP, K_DOC_TYPES,
 	K_COUNT
 };
 
@@ -201,6 +204,9 @@ static const struct {
 	[K_CRLDP] = { "ext.crl_distribution_points", 0 },
 	[K_EKU] = { "ext.extended_key_usage", 0 },
 	[K_POLICIES] = { "ext.certificate_policies", 0 },
+	[K_DOC_VALIDITY] = { "document_validity", 0 },
+	[K_DS_MAX_PKUP] = { "ds.max_usage_period", 0 },
+	[K_DOC_TYPES] = { "ext.document_types", 0 },
 };
 
 typedef struct choice {
@@ -212,6 +218,7 @@ static const choice_t profiles[] = {
 	{ "csca", CLV_PROFILE_CSCA },
 	{ "mls", CLV_PROFILE_MLS },
 	{ "dls", CLV_PROFILE_DLS },
+	{ "ds", CLV_PROFILE_DS },
 	{ NULL, 0 },
 };
 
@@ -259,6 +266,10 @@ static const choice_t key_usages[] = {
 
 /* Doc 9303-12: a CSCA issues a CRL at least every 90 days. */
 static const clv_duration_t crl_interval_max = { 0, 0, 90 };
+
+/* Doc 9303-12 (Table 1): a Document Signer key is used for at most about
+ * 3 months; the default of ds.max_usage_period. */
+static const clv_duration_t ds_usage_period_max = { 0, 3, 0 };
 
 typedef struct tmpl_ctx {
 	const char *path;
@@ -759,15 +770,161 @@ check_signer_profile(tmpl_ctx_t *x, const clv_template_t *t)
 	return 0;
 }
 
+/* "P, ID, ...": document types as in the MRZ, 1-2 upper-case letters each. */
+static int
+parse_doc_types(tmpl_ctx_t *x, clv_template_t *t)
+{
+	const char *p = x->e[K_DOC_TYPES]->value;
+	char item[16];
+	size_t i, n;
+	int got;
+
+	t->n_doc_types = 0;
+	while ((got = next_item(&p, item, sizeof(item))) != 0) {
+		if (got < 0)
+			return key_error(x, K_DOC_TYPES, "empty or overlong item in '%s'",
+			    x->e[K_DOC_TYPES]->value);
+		n = strlen(item);
+		for (i = 0; i < n; i++)
+			if (item[i] < 'A' || item[i] > 'Z')
+				break;
+		if (n < 1 || n > 2 || i != n)
+			return key_error(x, K_DOC_TYPES, "expected document types of 1 or 2 "
+			    "upper-case letters as in the MRZ (P, ID, AC, ...), got '%s'", item);
+		for (i = 0; i < t->n_doc_types; i++)
+			if (strcmp(t->doc_types[i], item) == 0)
+				return key_error(x, K_DOC_TYPES, "'%s' given twice", item);
+		if (t->n_doc_types == CLV_TMPL_MAX_DOC_TYPES)
+			return key_error(x, K_DOC_TYPES, "expected at most %d document types",
+			    CLV_TMPL_MAX_DOC_TYPES);
+		memcpy(t->doc_types[t->n_doc_types++], item, n + 1);
+	}
+	if (t->n_doc_types == 0)
+		return key_error(x, K_DOC_TYPES, "expected at least one document type");
+	return 0;
+}
+
+/*
+ * Document Signer lifetimes: the key is used for private_key_usage_period
+ * (mandatory, at most ds.max_usage_period, 3 months unless the template says
+ * otherwise), and the certificate lives that long plus document_validity,
+ * the longest validity of a document signed (Doc 9303-12 Table 1).
+ */
+static int
+fill_ds_lifetimes(tmpl_ctx_t *x, clv_template_t *t)
+{
+	unsigned pl = x->e[K_PROFILE]->line;
+	char a[32], b[32], c[32];
+	int r;
+
+	if (x->e[K_VALIDITY] != NULL)
+		return key_error(x, K_VALIDITY, "not allowed with profile = ds (line %u): "
+		    "a Document Signer certificate is valid for private_key_usage_period "
+		    "+ document_validity", pl);
+	if (x->e[K_PKUP] == NULL)
+		return key_error(x, K_PROFILE, "ds needs private_key_usage_period "
+		    "(PrivateKeyUsagePeriod is mandatory, Doc 9303-12 Table 6; at most 3m)");
+	if (x->e[K_DOC_VALIDITY] == NULL)
+		return key_error(x, K_PROFILE, "ds needs document_validity, the longest "
+		    "validity of a document the key signs (for example 10y)");
+	if ((r = parse_duration(x, K_PKUP, &t->key_usage_period)) != 0 ||
+	    (r = parse_duration(x, K_DOC_VALIDITY, &t->document_validity)) != 0)
+		return r;
+	t->pkup = 1;
+	t->key_usage_period_max = ds_usage_period_max;
+	if (x->e[K_DS_MAX_PKUP] != NULL &&
+	    (r = parse_duration(x, K_DS_MAX_PKUP, &t->key_usage_period_max)) != 0)
+		return r;
+	if (clv_duration_exceeds(&t->key_usage_period, &t->key_usage_period_max)) {
+		duration_format(&t->key_usage_period, a, sizeof(a));
+		duration_format(&t->key_usage_period_max, b, sizeof(b));
+		if (x->e[K_DS_MAX_PKUP] != NULL)
+			return key_error(x, K_PKUP, "%s exceeds ds.max_usage_period %s "
+			    "(line %u)", a, b, x->e[K_DS_MAX_PKUP]->line);
+		return key_error(x, K_PKUP, "%s exceeds 3m, the usage period Doc 9303-12 "
+		    "recommends for a Document Signer key (ds.max_usage_period allows "
+		    "more)", a);
+	}
+	t->validity.years = t->key_usage_period.years + t->document_validity.years;
+	t->validity.months = t->key_usage_period.months + t->document_validity.months;
+	t->validity.days = t->key_usage_period.days + t->document_validity.days;
+	if (clv_duration_exceeds(&t->validity, &t->validity_max)) {
+		duration_format(&t->key_usage_period, a, sizeof(a));
+		duration_format(&t->document_validity, b, sizeof(b));
+		duration_format(&t->validity_max, c, sizeof(c));
+		return key_error(x, K_VALIDITY_MAX, "%s is shorter than "
+		    "private_key_usage_period %s (line %u) + document_validity %s (line %u)",
+		    c, a, x->e[K_PKUP]->line, b, x->e[K_DOC_VALIDITY]->line);
+	}
+	return 0;
+}
+
+/*
+ * Document Signer certificates (Doc 9303-12 Table 6, DS column): the subject
+ * comes from the request (the template keeps only the country it must
+ * carry); KeyUsage critical with only digitalSignature; AKI, SAN, IAN, CRL
+ * distribution points and DocumentTypeList present; no BasicConstraints, no
+ * ExtendedKeyUsage.  The key signs documents, never CRLs.
+ */
+static int
+check_ds_profile(tmpl_ctx_t *x, const clv_template_t *t)
+{
+	static const enum tmpl_key from_request[] = { K_ORG, K_OU, K_CN, K_SERIAL };
+	unsigned pl = x->e[K_PROFILE]->line;
+	size_t i;
+
+	for (i = 0; i < sizeof(from_request) / sizeof(from_request[0]); i++)
+		if (x->e[from_request[i]] != NULL)
+			return key_error(x, from_request[i], "not allowed with profile = ds "
+			    "(line %u): a Document Signer's subject comes from its request; "
+			    "the template gives only subject.country", pl);
+	if (x->e[K_BC] != NULL)
+		return key_error(x, K_BC, "not allowed with profile = ds (line %u): "
+		    "Doc 9303-12 Table 6 forbids BasicConstraints in a Document Signer "
+		    "certificate", pl);
+	if (x->e[K_EKU] != NULL)
+		return key_error(x, K_EKU, "not allowed with profile = ds (line %u): "
+		    "Doc 9303-12 Table 6 forbids ExtendedKeyUsage in a Document Signer "
+		    "certificate", pl);
+	if (x->e[K_CRL_NEXT] != NULL)
+		return key_error(x, K_CRL_NEXT, "not allowed with profile = ds (line %u): "
+		    "a Document Signer key signs no CRLs", pl);
+	if (x->e[K_KU] == NULL)
+		return key_error(x, K_PROFILE, "ds needs ext.key_usage = critical, "
+		    "digitalSignature (Doc 9303-12 Table 6)");
+	if (!t->ku_critical || t->key_usage != CLV_KU_DIGITAL_SIGNATURE)
+		return key_error(x, K_KU, "profile = ds (line %u) needs exactly "
+		    "'critical, digitalSignature', got '%s'", pl, x->e[K_KU]->value);
+	if (!t->aki)
+		return key_error(x, x->e[K_AKI] != NULL ? K_AKI : K_PROFILE,
+		    "ds needs ext.authority_key_identifier = yes (Doc 9303-12 Table 6)");
+	if (!t->san || !t->ian)
+		return key_error(x, K_PROFILE, "ds needs ext.subject_alt_name and "
+		    "ext.issuer_alt_name (Doc 9303-12 Table 6)");
+	if (t->n_crl_dp == 0)
+		return key_error(x, K_PROFILE, "ds needs ext.crl_distribution_points "
+		    "(Doc 9303-12 Table 6)");
+	if (t->n_doc_types == 0)
+		return key_error(x, K_PROFILE, "ds needs ext.document_types, the document "
+		    "types the key signs (DocumentTypeList is mandatory for a Document "
+		    "Signer, Doc 9303-12 Table 6), for example 'ext.document_types = P'");
+	return 0;
+}
+
 static int
 fill_template(tmpl_ctx_t *x, clv_template_t *t)
 {
-	int r = CLV_E_INTERNAL, v;
+	static const enum tmpl_key ds_only[] = { K_DOC_VALIDITY, K_DS_MAX_PKUP, K_DOC_TYPES };
+	int r = CLV_E_INTERNAL, v, ds;
 	char a[32], b[32];
 	size_t i;
 
+	/* a Document Signer takes its subject from the request and its validity
+	 * from the usage period: no common name, no validity */
+	ds = x->e[K_PROFILE] != NULL && strcmp(x->e[K_PROFILE]->value, "ds") == 0;
 	for (i = 0; i < K_COUNT; i++)
-		if (tmpl_keys[i].required && x->e[i] == NULL)
+		if (tmpl_keys[i].required && x->e[i] == NULL &&
+		    !(ds && (i == K_CN || i == K_VALIDITY)))
 			return clv_diag_set(x->diag, CLV_E_TEMPLATE,
 			    "%s: missing required key '%s'", x->path, tmpl_keys[i].name);
 
@@ -775,13 +932,19 @@ fill_template(tmpl_ctx_t *x, clv_template_t *t)
 		return r;
 	snprintf(t->profile, sizeof(t->profile), "%s", x->e[K_PROFILE]->value);
 	t->profile_id = (clv_profile_t)v;
+	if (!ds)
+		for (i = 0; i < sizeof(ds_only) / sizeof(ds_only[0]); i++)
+			if (x->e[ds_only[i]] != NULL)
+				return key_error(x, ds_only[i], "only with profile = ds, "
+				    "not %s (line %u)", t->profile, x->e[K_PROFILE]->line);
 
 	if ((r = parse_country(x, t)) != 0 ||
 	    (x->e[K_ORG] && (r = parse_text(x, K_ORG, t->organization,
 	    sizeof(t->organization))) != 0) ||
 	    (x->e[K_OU] && (r = parse_text(x, K_OU, t->org_unit,
 	    sizeof(t->org_unit))) != 0) ||
-	    (r = parse_text(x, K_CN, t->common_name, sizeof(t->common_name))) != 0 ||
+	    (x->e[K_CN] && (r = parse_text(x, K_CN, t->common_name,
+	    sizeof(t->common_name))) != 0) ||
 	    (x->e[K_SERIAL] && (r = parse_text(x, K_SERIAL, t->serial_number,
 	    sizeof(t->serial_number))) != 0))
 		return r;
@@ -815,16 +978,20 @@ fill_template(tmpl_ctx_t *x, clv_template_t *t)
 		return r;
 	t->hash = (clv_hash_alg_t)v;
 
-	if ((r = parse_duration(x, K_VALIDITY, &t->validity)) != 0 ||
+	if (ds) {
+		if ((r = parse_duration(x, K_VALIDITY_MAX, &t->validity_max)) != 0 ||
+		    (r = fill_ds_lifetimes(x, t)) != 0)
+			return r;
+	} else if ((r = parse_duration(x, K_VALIDITY, &t->validity)) != 0 ||
 	    (r = parse_duration(x, K_VALIDITY_MAX, &t->validity_max)) != 0)
 		return r;
-	if (clv_duration_exceeds(&t->validity, &t->validity_max)) {
+	if (!ds && clv_duration_exceeds(&t->validity, &t->validity_max)) {
 		duration_format(&t->validity, a, sizeof(a));
 		duration_format(&t->validity_max, b, sizeof(b));
 		return key_error(x, K_VALIDITY, "%s exceeds validity.max %s (line %u)",
 		    a, b, x->e[K_VALIDITY_MAX]->line);
 	}
-	if (x->e[K_PKUP] != NULL) {
+	if (!ds && x->e[K_PKUP] != NULL) {
 		if ((r = parse_duration(x, K_PKUP, &t->key_usage_period)) != 0)
 			return r;
 		if (clv_duration_exceeds(&t->key_usage_period, &t->validity)) {
@@ -855,7 +1022,8 @@ fill_template(tmpl_ctx_t *x, clv_template_t *t)
 	    (x->e[K_EKU] && (r = parse_oid_list(x, K_EKU, 1, &t->eku_critical,
 	    t->eku, &t->n_eku)) != 0) ||
 	    (x->e[K_POLICIES] && (r = parse_oid_list(x, K_POLICIES, 0, &v,
-	    t->policy, &t->n_policy)) != 0))
+	    t->policy, &t->n_policy)) != 0) ||
+	    (x->e[K_DOC_TYPES] && (r = parse_doc_types(x, t)) != 0))
 		return r;
 
 	if (x->e[K_SAN] != NULL) {
@@ -880,6 +1048,8 @@ fill_template(tmpl_ctx_t *x, clv_template_t *t)
 	}
 	if (t->profile_id == CLV_PROFILE_MLS || t->profile_id == CLV_PROFILE_DLS)
 		return check_signer_profile(x, t);
+	if (t->profile_id == CLV_PROFILE_DS)
+		return check_ds_profile(x, t);
 	return 0;
 }
 

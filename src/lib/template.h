@@ -26,6 +26,7 @@ int clv_duration_exceeds(const clv_duration_t *a, const clv_duration_t *b);
 
 #define CLV_TMPL_MAX_URIS 4
 #define CLV_TMPL_MAX_OIDS 4
+#define CLV_TMPL_MAX_DOC_TYPES 8
 
 /* The profile a template describes (its "profile" key). */
 typedef enum clv_profile {
@@ -33,6 +34,7 @@ typedef enum clv_profile {
 	CLV_PROFILE_CSCA,           /* self-signed CSCA */
 	CLV_PROFILE_MLS,            /* Master List Signer, issued by the CSCA */
 	CLV_PROFILE_DLS,            /* Deviation List Signer, issued by the CSCA */
+	CLV_PROFILE_DS,             /* Document Signer, from a PKCS#10 request */
 } clv_profile_t;
 
 /* Doc 9303-12 ExtendedKeyUsage purposes of the signer profiles. */
@@ -41,17 +43,18 @@ typedef enum clv_profile {
 
 typedef struct clv_template {
 	char path[512];
-	char profile[16];           /* "csca", "mls" or "dls" (later: "link", "ds", ...) */
+	char profile[16];           /* "csca", "mls", "dls" or "ds" (later: "link", ...) */
 	clv_profile_t profile_id;   /* the same as an enum */
 
-	/* subject (and, self-signed, issuer) */
+	/* subject (and, self-signed, issuer).  ds: only the country, the policy
+	 * a request's subject must meet; the rest of the subject is the request's */
 	char country[3];            /* two upper-case letters (ISO 3166-1 alpha-2) */
 	char organization[65];
 	char org_unit[65];
 	char common_name[65];
 	char serial_number[65];     /* optional: the subject's serialNumber attribute */
 
-	/* key */
+	/* key (ds: the key type a request must carry) */
 	clv_keyspec_t key;
 	int explicit_params;        /* EC: SpecifiedECDomain in the SPKI (default yes) */
 	clv_hash_alg_t hash;        /* signature hash */
@@ -62,6 +65,12 @@ typedef struct clv_template {
 	clv_duration_t validity_max;    /* lint limit */
 	clv_duration_t key_usage_period;/* PrivateKeyUsagePeriod length; zero = extension absent */
 	clv_duration_t crl_next_update; /* CRLs signed by this key: nextUpdate - thisUpdate */
+	/* ds only (zero otherwise).  The certificate is valid for the key usage
+	 * period followed by document_validity (Doc 9303-12: usage period + the
+	 * longest validity of a document signed); validity holds the field-wise
+	 * sum, the builder adds the two in sequence. */
+	clv_duration_t document_validity;   /* longest validity of a document signed */
+	clv_duration_t key_usage_period_max;/* ds.max_usage_period, default 3m */
 
 	/* extensions */
 	int ku_present, ku_critical;
@@ -81,6 +90,10 @@ typedef struct clv_template {
 	int eku_critical;
 	char policy[CLV_TMPL_MAX_OIDS][64];
 	size_t n_policy;
+	/* DocumentTypeList (2.23.136.1.1.6.2, ds only): 1-2 upper-case letters
+	 * each, as in the MRZ, in the order the template gives them */
+	char doc_types[CLV_TMPL_MAX_DOC_TYPES][3];
+	size_t n_doc_types;
 } clv_template_t;
 
 /* Loads and checks a template; errors name file, line and expected value.

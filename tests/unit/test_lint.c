@@ -19,6 +19,7 @@ static clv_template_t base;
 static clv_pubkey_t *key;
 static clv_template_t mls, dls;         /* templates/mls.tmpl, dls.tmpl */
 static clv_pubkey_t *signer_key;        /* the ML/DL signer's key */
+static clv_template_t ds;               /* templates/ds.tmpl */
 
 static int
 has_finding(const clv_lint_result_t *lr, const char *code)
@@ -611,6 +612,342 @@ test_signer_bad_arguments(void)
 	clv_buf_free(&ski);
 }
 
+/* ---- Document Signer certificates, issued by the CSCA of base ------------------ */
+
+/* How a DS TBS is built and linted; zeroed fields mean "as the CSCA issues it
+ * from a good request of its own country". */
+typedef struct ds_case {
+	const clv_template_t *build;        /* NULL: ds */
+	const clv_template_t *lint;         /* NULL: build */
+	const clv_pubkey_t *issuer_key;     /* NULL: the CSCA's key */
+	const char *country;                /* the request's subject country (NULL: UT) */
+	const clv_duration_t *validity;     /* NULL: PKUP + document_validity */
+} ds_case_t;
+
+/* A request's subject: C=<country>, O=Utopia Passport Office, CN=Document Signer 7. */
+static int
+ds_subject(const char *country, clv_buf_t *out)
+{
+	clv_template_t t = mls;
+
+	snprintf(t.country, sizeof(t.country), "%s", country != NULL ? country : "UT");
+	snprintf(t.common_name, sizeof(t.common_name), "Document Signer 7");
+	return clv_issue_name(&t, 0, out);
+}
+
+static int
+ds_build(const ds_case_t *c, clv_buf_t *tbs, clv_buf_t *csca_name, clv_buf_t *csca_ski)
+{
+	clv_cert_request_t req;
+	clv_buf_t subject = { NULL, 0 };
+	unsigned char serial[8], kid[20];
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	memset(serial, 0x2d, sizeof(serial));
+	if ((r = clv_issue_name(&base, 0, csca_name)) != 0 ||
+	    (r = clv_pubkey_key_id(key, kid)) != 0 ||
+	    (r = clv_buf_set(csca_ski, kid, sizeof(kid))) != 0 ||
+	    (r = ds_subject(c->country, &subject)) != 0)
+		goto out;
+	req.tmpl = c->build != NULL ? c->build : &ds;
+	req.subject_key = signer_key;
+	req.subject_name = &subject;
+	req.issuer_key = c->issuer_key != NULL ? c->issuer_key : key;
+	req.issuer_name = csca_name;
+	req.serial = serial;
+	req.serial_len = sizeof(serial);
+	req.not_before = 1795000000;   /* 2026-11-18 */
+	if (c->validity != NULL)
+		req.validity = *c->validity;
+	if ((r = clv_issue_sigalg(req.tmpl, req.issuer_key, &req.sigalg)) != 0)
+		goto out;
+	r = clv_issue_tbs_cert(&req, tbs);
+out:
+	clv_buf_free(&subject);
+	return r;
+}
+
+static int
+ds_lint(const ds_case_t *c, clv_lint_result_t *lr)
+{
+	clv_buf_t tbs = { NULL, 0 }, csca_name = { NULL, 0 }, csca_ski = { NULL, 0 };
+	const clv_template_t *lt = c->lint != NULL ? c->lint : c->build != NULL ? c->build : &ds;
+	int r;
+
+	if ((r = ds_build(c, &tbs, &csca_name, &csca_ski)) == 0)
+		r = clv_lint_ds_tbs(tbs.data, tbs.len, lt, &csca_name, &csca_ski, lr);
+	clv_buf_free(&tbs);
+	clv_buf_free(&csca_name);
+	clv_buf_free(&csca_ski);
+	return r;
+}
+
+/* Lints c expecting exactly the findings of codes (NULL-terminated). */
+static void
+expect_ds_findings(const ds_case_t *c, const char *const *codes)
+{
+	clv_lint_result_t lr;
+	char text[4096];
+	size_t n = 0, i;
+	int ok = 1;
+
+	CU_ASSERT_EQUAL(ds_lint(c, &lr), CLV_E_LINT);
+	for (i = 0; codes[i] != NULL; i++, n++)
+		if (!has_finding(&lr, codes[i]))
+			ok = 0;
+	if (lr.n != n)
+		ok = 0;
+	CU_ASSERT(ok);
+	if (!ok) {
+		clv_lint_format(&lr, text, sizeof(text));
+		fprintf(stderr, "\n  expected only %s%s, got:\n%s\n", codes[0],
+		    codes[1] != NULL ? ", ..." : "", text);
+	}
+}
+
+static void
+expect_ds_finding(const clv_template_t *build, const char *code)
+{
+	ds_case_t c = { build, &ds, NULL, NULL, NULL };
+	const char *codes[] = { code, NULL };
+
+	expect_ds_findings(&c, codes);
+}
+
+static void
+test_ds_template_lints_clean(void)
+{
+	ds_case_t c = { NULL, NULL, NULL, NULL, NULL };
+	clv_template_t t = ds;
+	clv_lint_result_t lr;
+	char text[4096];
+
+	CU_ASSERT_EQUAL(ds_lint(&c, &lr), 0);
+	clv_lint_format(&lr, text, sizeof(text));
+	if (lr.n)
+		printf("\n%s\n", text);
+	CU_ASSERT_EQUAL(lr.n, 0);
+	/* SKI is optional (o/nc) for a Document Signer */
+	t.ski = 0;
+	c.build = &t;
+	CU_ASSERT_EQUAL(ds_lint(&c, &lr), 0);
+	/* several document types, given in any order */
+	t = ds;
+	snprintf(t.doc_types[0], sizeof(t.doc_types[0]), "ID");
+	snprintf(t.doc_types[1], sizeof(t.doc_types[1]), "P");
+	t.n_doc_types = 2;
+	CU_ASSERT_EQUAL(ds_lint(&c, &lr), 0);
+	/* the longest validity the template allows */
+	c.build = NULL;
+	c.validity = &ds.validity_max;
+	CU_ASSERT_EQUAL(ds_lint(&c, &lr), 0);
+}
+
+static void
+test_ds_validity_is_usage_period_plus_documents(void)
+{
+	ds_case_t c = { NULL, NULL, NULL, NULL, NULL };
+	clv_buf_t tbs = { NULL, 0 }, name = { NULL, 0 }, ski = { NULL, 0 }, cert = { NULL, 0 };
+	clv_buf_t sig = { NULL, 0 };
+	clv_sigalg_t alg;
+	clv_cert_t *parsed = NULL;
+	time_t nb = 1795000000, pkup_end, na;
+
+	CU_ASSERT_EQUAL_FATAL(ds_build(&c, &tbs, &name, &ski), 0);
+	/* a dummy signature: only the body is read back */
+	CU_ASSERT_EQUAL_FATAL(clv_issue_sigalg(&ds, key, &alg), 0);
+	clv_buf_set(&sig, "\x30\x06\x02\x01\x01\x02\x01\x01", 8);
+	CU_ASSERT_EQUAL_FATAL(clv_issue_cert(&tbs, &alg, &sig, &cert), 0);
+	CU_ASSERT_EQUAL_FATAL(clv_cert_parse(cert.data, cert.len, &parsed, NULL), 0);
+	pkup_end = clv_duration_add(nb, &ds.key_usage_period);
+	na = clv_duration_add(pkup_end, &ds.document_validity);
+	CU_ASSERT_EQUAL(parsed->not_before, nb);
+	CU_ASSERT_EQUAL(parsed->not_after, na);
+	CU_ASSERT(parsed->has_pkup);
+	CU_ASSERT_EQUAL(parsed->pkup_not_before, nb);
+	CU_ASSERT_EQUAL(parsed->pkup_not_after, pkup_end);
+	CU_ASSERT(!parsed->has_basic_constraints);
+	CU_ASSERT_EQUAL(parsed->key_usage, CLV_KU_DIGITAL_SIGNATURE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(parsed->subject, "CN=Document Signer 7"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(parsed->issuer, "CN=CSCA Utopia"));
+	CU_ASSERT(!clv_cert_is_link(parsed));
+	clv_cert_free(parsed);
+	clv_buf_free(&cert);
+	clv_buf_free(&sig);
+	clv_buf_free(&tbs);
+	clv_buf_free(&name);
+	clv_buf_free(&ski);
+}
+
+static void
+test_ds_document_type_list(void)
+{
+	static const unsigned char ext_p[] = {   /* Doc 9303 notes, section 3: {P} */
+		0x30, 0x15, 0x06, 0x07, 0x67, 0x81, 0x08, 0x01, 0x01, 0x06, 0x02,
+		0x04, 0x0a, 0x30, 0x08, 0x02, 0x01, 0x00, 0x31, 0x03, 0x13, 0x01, 0x50,
+	};
+	static const unsigned char set_p_id[] = {   /* {P, ID}: DER SET OF order */
+		0x31, 0x07, 0x13, 0x01, 0x50, 0x13, 0x02, 0x49, 0x44,
+	};
+	ds_case_t c = { NULL, NULL, NULL, NULL, NULL };
+	clv_buf_t tbs = { NULL, 0 }, name = { NULL, 0 }, ski = { NULL, 0 };
+	clv_template_t t = ds;
+
+	CU_ASSERT_EQUAL_FATAL(ds_build(&c, &tbs, &name, &ski), 0);
+	CU_ASSERT_PTR_NOT_NULL(memmem(tbs.data, tbs.len, ext_p, sizeof(ext_p)));
+	clv_buf_free(&tbs);
+	clv_buf_free(&name);
+	clv_buf_free(&ski);
+	/* given as "ID, P", written sorted */
+	snprintf(t.doc_types[0], sizeof(t.doc_types[0]), "ID");
+	snprintf(t.doc_types[1], sizeof(t.doc_types[1]), "P");
+	t.n_doc_types = 2;
+	c.build = &t;
+	CU_ASSERT_EQUAL_FATAL(ds_build(&c, &tbs, &name, &ski), 0);
+	CU_ASSERT_PTR_NOT_NULL(memmem(tbs.data, tbs.len, set_p_id, sizeof(set_p_id)));
+	clv_buf_free(&tbs);
+	clv_buf_free(&name);
+	clv_buf_free(&ski);
+}
+
+static void
+test_ds_one_violation_at_a_time(void)
+{
+	static const clv_duration_t four_months = { 0, 4, 0 };
+	static const clv_duration_t cert_validity = { 10, 3, 0 };
+	static const char *const country[] = { "name-country-match", "ds-country", NULL };
+	static const char *const only_pkup[] = { "pkup-limit", NULL };
+	static const char *const only_aki[] = { "aki-value", NULL };
+	static const char *const only_doc[] = { "validity-document", NULL };
+	ds_case_t c = { NULL, NULL, NULL, NULL, NULL };
+	clv_template_t t = ds;
+	clv_lint_result_t lr;
+
+	/* DocumentTypeList m/nc */
+	t.n_doc_types = 0;
+	expect_ds_finding(&t, "doctypes-missing");
+	/* other document types than the template's */
+	t = ds;
+	snprintf(t.doc_types[0], sizeof(t.doc_types[0]), "ID");
+	expect_ds_finding(&t, "doctypes-template");
+	/* a PrivateKeyUsagePeriod longer than 3 months (certificate validity kept) */
+	t = ds;
+	t.key_usage_period = four_months;
+	c.build = &t;
+	c.lint = &ds;
+	c.validity = &cert_validity;
+	expect_ds_findings(&c, only_pkup);
+	/* ... and with its own validity: the certificate also exceeds validity.max */
+	c.validity = NULL;
+	CU_ASSERT_EQUAL(ds_lint(&c, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "pkup-limit"));
+	CU_ASSERT(has_finding(&lr, "validity-limit"));
+	/* a certificate that outlives its last document by more than document_validity */
+	c.build = NULL;
+	c.lint = NULL;
+	c.validity = &cert_validity;
+	t = ds;
+	t.document_validity.years = 9;
+	c.lint = &t;
+	expect_ds_findings(&c, only_doc);
+	c.lint = NULL;
+	c.validity = NULL;
+	/* PKUP m */
+	t = ds;
+	t.pkup = 0;
+	expect_ds_finding(&t, "pkup-missing");
+	/* EKU x */
+	t = ds;
+	snprintf(t.eku[0], sizeof(t.eku[0]), "%s", CLV_OID_EKU_MLS);
+	t.n_eku = 1;
+	expect_ds_finding(&t, "ext-forbidden");
+	/* basicConstraints x */
+	t = ds;
+	t.bc_present = 1;
+	t.bc_critical = 1;
+	expect_ds_finding(&t, "bc-forbidden");
+	/* keyUsage m/c exactly digitalSignature */
+	t = ds;
+	t.key_usage |= CLV_KU_NON_REPUDIATION;
+	expect_ds_finding(&t, "ku-bits");
+	t = ds;
+	t.ku_critical = 0;
+	expect_ds_finding(&t, "ku-criticality");
+	/* SAN, IAN, CRL DP m */
+	t = ds;
+	t.ian = 0;
+	expect_ds_finding(&t, "ian-missing");
+	t = ds;
+	t.n_crl_dp = 0;
+	expect_ds_finding(&t, "crldp-missing");
+	/* AKI m = the CSCA's SKI */
+	t = ds;
+	t.aki = 0;
+	expect_ds_finding(&t, "aki-missing");
+	c.build = NULL;
+	c.lint = NULL;
+	c.issuer_key = signer_key;
+	expect_ds_findings(&c, only_aki);
+	/* a request of another country */
+	c.issuer_key = NULL;
+	c.country = "DE";
+	expect_ds_findings(&c, country);
+}
+
+static void
+test_ds_lint_arguments(void)
+{
+	ds_case_t c = { &mls, &ds, NULL, NULL, NULL };
+	clv_buf_t tbs = { NULL, 0 }, name = { NULL, 0 }, ski = { NULL, 0 };
+	clv_cert_request_t req;
+	clv_lint_result_t lr;
+	unsigned char serial[1] = { 1 };
+
+	/* an MLS certificate is no Document Signer: EKU, no DocumentTypeList */
+	CU_ASSERT_EQUAL(ds_lint(&c, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "ext-forbidden"));
+	CU_ASSERT(has_finding(&lr, "doctypes-missing"));
+	/* only the ds profile, issuer required */
+	c.build = NULL;
+	c.lint = NULL;
+	CU_ASSERT_EQUAL_FATAL(ds_build(&c, &tbs, &name, &ski), 0);
+	CU_ASSERT_EQUAL(clv_lint_ds_tbs(tbs.data, tbs.len, &ds, &name, &ski, &lr), 0);
+	CU_ASSERT_EQUAL(clv_lint_ds_tbs(tbs.data, tbs.len, &mls, &name, &ski, &lr),
+	    CLV_E_INVALID_ARG);
+	CU_ASSERT_EQUAL(clv_lint_ds_tbs(tbs.data, tbs.len, &ds, NULL, &ski, &lr),
+	    CLV_E_INVALID_ARG);
+	CU_ASSERT_EQUAL(clv_lint_ds_tbs(tbs.data, tbs.len, &ds, &name, NULL, &lr),
+	    CLV_E_INVALID_ARG);
+	/* the signer lint refuses a ds template */
+	CU_ASSERT_EQUAL(clv_lint_signer_tbs(tbs.data, tbs.len, &ds, &name, &ski, &lr),
+	    CLV_E_INVALID_ARG);
+	/* issued under another name than the CSCA's */
+	name.data[name.len - 1] ^= 0x01;
+	CU_ASSERT_EQUAL(clv_lint_ds_tbs(tbs.data, tbs.len, &ds, &name, &ski, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "signer-issuer"));
+	/* not a TBSCertificate */
+	CU_ASSERT(clv_lint_ds_tbs(name.data, name.len, &ds, &name, &ski, &lr) < 0);
+	CU_ASSERT_NOT_EQUAL(clv_lint_ds_tbs(name.data, name.len, &ds, &name, &ski, &lr),
+	    CLV_E_LINT);
+	/* the builder needs the request's subject for ds */
+	memset(&req, 0, sizeof(req));
+	req.tmpl = &ds;
+	req.subject_key = signer_key;
+	req.issuer_key = key;
+	req.issuer_name = &name;
+	req.serial = serial;
+	req.serial_len = 1;
+	req.not_before = 1795000000;
+	clv_issue_sigalg(&ds, key, &req.sigalg);
+	clv_buf_free(&tbs);
+	CU_ASSERT_EQUAL(clv_issue_tbs_cert(&req, &tbs), CLV_E_INVALID_ARG);
+	CU_ASSERT_PTR_NULL(tbs.data);
+	clv_buf_free(&tbs);
+	clv_buf_free(&name);
+	clv_buf_free(&ski);
+}
+
 int
 main(void)
 {
@@ -634,6 +971,13 @@ main(void)
 		{ "signer names and lifetimes", test_signer_names_and_lifetimes },
 		{ "signer SAN, IAN, CRL DP mandatory", test_signer_mandatory_extensions },
 		{ "signer lint on a CSCA TBS, bad arguments", test_signer_bad_arguments },
+		{ "shipped DS template lints clean", test_ds_template_lints_clean },
+		{ "DS validity = usage period + document validity",
+		    test_ds_validity_is_usage_period_plus_documents },
+		{ "DS DocumentTypeList bytes as in the standards notes",
+		    test_ds_document_type_list },
+		{ "DS violations one at a time", test_ds_one_violation_at_a_time },
+		{ "DS lint arguments and builder without subject", test_ds_lint_arguments },
 		{ NULL, NULL },
 	};
 	char path[PATH_MAX];
@@ -657,6 +1001,11 @@ main(void)
 	}
 	snprintf(path, sizeof(path), "%s/templates/dls.tmpl", top ? top : ".");
 	if (clv_template_load(path, &dls, &d) != 0) {
+		fprintf(stderr, "cannot load %s: %s\n", path, d.msg);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/templates/ds.tmpl", top ? top : ".");
+	if (clv_template_load(path, &ds, &d) != 0) {
 		fprintf(stderr, "cannot load %s: %s\n", path, d.msg);
 		return 2;
 	}

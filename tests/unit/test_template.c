@@ -41,6 +41,25 @@ static const char *const signer_lines[] = {
 	NULL,
 };
 
+/* The smallest valid Document Signer template. */
+static const char *const ds_lines[] = {
+	"profile = ds",                                         /* 1 */
+	"subject.country = UT",                                 /* 2 */
+	"key.algorithm = ec",                                   /* 3 */
+	"key.curve = brainpoolP256r1",                          /* 4 */
+	"signature.hash = sha384",                              /* 5 */
+	"private_key_usage_period = 3m",                        /* 6 */
+	"document_validity = 10y",                              /* 7 */
+	"validity.max = 10y3m",                                 /* 8 */
+	"ext.key_usage = critical, digitalSignature",           /* 9 */
+	"ext.authority_key_identifier = yes",                   /* 10 */
+	"ext.subject_alt_name = dirname:L=UTO",                 /* 11 */
+	"ext.issuer_alt_name = dirname:L=UTO",                  /* 12 */
+	"ext.crl_distribution_points = https://pkd.ut/UTO.crl", /* 13 */
+	"ext.document_types = P",                               /* 14 */
+	NULL,
+};
+
 static const char *
 data_path(const char *rel, char *buf, size_t len)
 {
@@ -427,8 +446,8 @@ test_bad_values(void)
 		unsigned at;
 		const char *want;
 	} cases[] = {
-		{ "profile", "profile = ds", NULL, 1,
-		    "profile: expected one of csca, mls, dls, got 'ds'" },
+		{ "profile", "profile = sod", NULL, 1,
+		    "profile: expected one of csca, mls, dls, ds, got 'sod'" },
 		{ "signature.hash", "signature.hash = sha1", NULL, 6,
 		    "expected one of sha256, sha384, sha512, got 'sha1'" },
 		{ "subject.common_name", "subject.common_name =", NULL, 3, "expected 1 to 64" },
@@ -658,6 +677,171 @@ test_signer_refusals(void)
 	    "validity: 6y exceeds validity.max 5y (line 8)");
 }
 
+/* ---- Document Signer profile (ds) ---------------------------------------------- */
+
+static void
+test_shipped_ds_template(void)
+{
+	clv_template_t t;
+	char path[512];
+
+	if (load_ok(shipped_path("ds.tmpl", path, sizeof(path)), &t) != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(t.profile, "ds");
+	CU_ASSERT_EQUAL(t.profile_id, CLV_PROFILE_DS);
+	CU_ASSERT_PTR_NULL(clv_template_signer_eku(&t));
+	CU_ASSERT_STRING_EQUAL(t.country, "UT");
+	CU_ASSERT_STRING_EQUAL(t.common_name, "");
+	CU_ASSERT_EQUAL(t.key.type, CLV_KEY_EC);
+	CU_ASSERT_EQUAL(t.key.curve, CLV_CURVE_BP256R1);
+	CU_ASSERT_EQUAL(t.explicit_params, 1);
+	CU_ASSERT_EQUAL(t.hash, CLV_HASH_SHA384);
+	CU_ASSERT_EQUAL(t.pkup, 1);
+	CU_ASSERT_EQUAL(t.key_usage_period.years, 0);
+	CU_ASSERT_EQUAL(t.key_usage_period.months, 3);
+	CU_ASSERT_EQUAL(t.key_usage_period_max.months, 3);
+	CU_ASSERT_EQUAL(t.document_validity.years, 10);
+	CU_ASSERT_EQUAL(t.document_validity.months, 0);
+	CU_ASSERT_EQUAL(t.validity.years, 10);
+	CU_ASSERT_EQUAL(t.validity.months, 3);
+	CU_ASSERT_EQUAL(t.validity_max.years, 10);
+	CU_ASSERT_EQUAL(t.validity_max.months, 3);
+	CU_ASSERT_EQUAL(t.ku_critical, 1);
+	CU_ASSERT_EQUAL(t.key_usage, CLV_KU_DIGITAL_SIGNATURE);
+	CU_ASSERT_EQUAL(t.bc_present, 0);
+	CU_ASSERT_EQUAL(t.n_eku, 0);
+	CU_ASSERT_EQUAL(t.aki, 1);
+	CU_ASSERT_EQUAL(t.ski, 1);
+	CU_ASSERT_EQUAL(t.san, 1);
+	CU_ASSERT_EQUAL(t.ian, 1);
+	CU_ASSERT_EQUAL(t.n_crl_dp, 1);
+	CU_ASSERT_EQUAL_FATAL(t.n_doc_types, 1);
+	CU_ASSERT_STRING_EQUAL(t.doc_types[0], "P");
+}
+
+static void
+test_smallest_ds_template(void)
+{
+	clv_template_t t;
+
+	if (load_ok(make_tmpl_from(ds_lines, NULL, NULL, NULL), &t) != 0)
+		return;
+	CU_ASSERT_EQUAL(t.profile_id, CLV_PROFILE_DS);
+	CU_ASSERT_EQUAL(t.ski, 0);
+	/* several types, in the template's order */
+	if (load_ok(make_tmpl_from(ds_lines, "ext.document_types",
+	    "ext.document_types = ID, P, AC", NULL), &t) != 0)
+		return;
+	CU_ASSERT_EQUAL_FATAL(t.n_doc_types, 3);
+	CU_ASSERT_STRING_EQUAL(t.doc_types[0], "ID");
+	CU_ASSERT_STRING_EQUAL(t.doc_types[1], "P");
+	CU_ASSERT_STRING_EQUAL(t.doc_types[2], "AC");
+	/* a longer usage period only where the template says so */
+	expect_error(make_tmpl_from(ds_lines, "private_key_usage_period",
+	    "private_key_usage_period = 4m", "ds.max_usage_period = 6m\n"), CLV_E_TEMPLATE, 8,
+	    "validity.max: 10y3m is shorter than private_key_usage_period 4m");
+	write_file("profile = ds\nsubject.country = UT\nkey.algorithm = rsa\n"
+	    "key.rsa_bits = 3072\nsignature.hash = sha256\nprivate_key_usage_period = 4m\n"
+	    "ds.max_usage_period = 6m\ndocument_validity = 5y\nvalidity.max = 5y4m\n"
+	    "ext.key_usage = critical, digitalSignature\next.authority_key_identifier = yes\n"
+	    "ext.subject_alt_name = dirname:L=UTO\next.issuer_alt_name = dirname:L=UTO\n"
+	    "ext.crl_distribution_points = ldap://pkd.ut/cn=CRL,o=UT\n"
+	    "ext.document_types = ID\n");
+	if (load_ok(tmp_path, &t) != 0)
+		return;
+	CU_ASSERT_EQUAL(t.key_usage_period.months, 4);
+	CU_ASSERT_EQUAL(t.key_usage_period_max.months, 6);
+	CU_ASSERT_EQUAL(t.validity.years, 5);
+	CU_ASSERT_EQUAL(t.validity.months, 4);
+	CU_ASSERT_EQUAL(t.key.rsa_bits, 3072);
+	/* 3 months can be 89 days: 90d exceeds 3m, 89d does not */
+	expect_error(make_tmpl_from(ds_lines, "private_key_usage_period",
+	    "private_key_usage_period = 90d", NULL), CLV_E_TEMPLATE, 6, "exceeds 3m");
+	if (load_ok(make_tmpl_from(ds_lines, "private_key_usage_period",
+	    "private_key_usage_period = 89d", NULL), &t) != 0)
+		return;
+	CU_ASSERT_EQUAL(t.key_usage_period.days, 89);
+}
+
+static void
+expect_ds_error(const char *key, const char *line, const char *extra, unsigned at,
+    const char *want)
+{
+	expect_error(make_tmpl_from(ds_lines, key, line, extra), CLV_E_TEMPLATE, at, want);
+}
+
+static void
+test_ds_refusals(void)
+{
+	/* DocumentTypeList m */
+	expect_ds_error("ext.document_types", NULL, NULL, 1,
+	    "profile: ds needs ext.document_types");
+	expect_ds_error("ext.document_types", "ext.document_types = p", NULL, 14,
+	    "ext.document_types: expected document types of 1 or 2 upper-case letters");
+	expect_ds_error("ext.document_types", "ext.document_types = PPP", NULL, 14,
+	    "got 'PPP'");
+	expect_ds_error("ext.document_types", "ext.document_types = P<", NULL, 14,
+	    "got 'P<'");
+	expect_ds_error("ext.document_types", "ext.document_types = P, ID, P", NULL, 14,
+	    "'P' given twice");
+	expect_ds_error("ext.document_types", "ext.document_types = P,,ID", NULL, 14, "empty");
+	/* ExtendedKeyUsage and BasicConstraints x */
+	expect_ds_error(NULL, NULL, "ext.extended_key_usage = critical, 2.23.136.1.1.3\n", 15,
+	    "ext.extended_key_usage: not allowed with profile = ds (line 1): "
+	    "Doc 9303-12 Table 6 forbids ExtendedKeyUsage");
+	expect_ds_error(NULL, NULL, "ext.basic_constraints = critical, ca, pathlen:0\n", 15,
+	    "ext.basic_constraints: not allowed with profile = ds (line 1)");
+	/* PrivateKeyUsagePeriod m, at most 3m unless ds.max_usage_period allows more */
+	expect_ds_error("private_key_usage_period", "private_key_usage_period = 3m1d", NULL, 6,
+	    "private_key_usage_period: 3m1d exceeds 3m, the usage period Doc 9303-12 "
+	    "recommends");
+	expect_ds_error("private_key_usage_period", "private_key_usage_period = 1y", NULL, 6,
+	    "1y exceeds 3m");
+	expect_ds_error("private_key_usage_period", "private_key_usage_period = 4m",
+	    "ds.max_usage_period = 2m\n", 6,
+	    "private_key_usage_period: 4m exceeds ds.max_usage_period 2m (line 15)");
+	expect_ds_error("private_key_usage_period", NULL, NULL, 1,
+	    "profile: ds needs private_key_usage_period");
+	expect_ds_error("document_validity", NULL, NULL, 1, "profile: ds needs document_validity");
+	expect_ds_error("document_validity", "document_validity = 10", NULL, 7,
+	    "document_validity: expected a duration");
+	/* the certificate's validity is computed, and must fit validity.max */
+	expect_ds_error(NULL, NULL, "validity = 10y3m\n", 15,
+	    "validity: not allowed with profile = ds (line 1)");
+	expect_ds_error("validity.max", "validity.max = 10y", NULL, 8,
+	    "validity.max: 10y is shorter than private_key_usage_period 3m (line 6) + "
+	    "document_validity 10y (line 7)");
+	/* the subject is the request's */
+	expect_ds_error(NULL, NULL, "subject.common_name = DS Utopia\n", 15,
+	    "subject.common_name: not allowed with profile = ds (line 1): a Document "
+	    "Signer's subject comes from its request");
+	expect_ds_error(NULL, NULL, "subject.organization = Utopia\n", 15, "not allowed");
+	/* KeyUsage m/c digitalSignature; AKI, SAN, IAN, CRL DP m */
+	expect_ds_error("ext.key_usage", "ext.key_usage = critical, digitalSignature, "
+	    "nonRepudiation", NULL, 9, "needs exactly 'critical, digitalSignature'");
+	expect_ds_error("ext.key_usage", NULL, NULL, 1, "ds needs ext.key_usage");
+	expect_ds_error("ext.authority_key_identifier", NULL, NULL, 1,
+	    "ds needs ext.authority_key_identifier = yes");
+	expect_ds_error("ext.authority_key_identifier", "ext.authority_key_identifier = no",
+	    NULL, 10, "ext.authority_key_identifier: ds needs");
+	expect_ds_error("ext.issuer_alt_name", NULL, NULL, 1, "ext.issuer_alt_name");
+	expect_ds_error("ext.crl_distribution_points", NULL, NULL, 1,
+	    "ds needs ext.crl_distribution_points");
+	expect_ds_error(NULL, NULL, "crl.next_update = 30d\n", 15, "signs no CRLs");
+	/* the country policy as for a CSCA */
+	expect_ds_error("subject.country", "subject.country = ut", NULL, 2, "must be upper case");
+	/* the ds keys belong to ds only */
+	expect_signer_error(NULL, NULL, "ext.document_types = P\n", 11,
+	    "ext.document_types: only with profile = ds, not mls (line 1)");
+	expect_tmpl_error(NULL, NULL, "document_validity = 10y\n", 9,
+	    "document_validity: only with profile = ds, not csca (line 1)");
+	expect_tmpl_error(NULL, NULL, "ds.max_usage_period = 3m\n", 9, "only with profile = ds");
+	/* a CSCA still needs its common name and validity */
+	expect_tmpl_error("subject.common_name", NULL, NULL, 0,
+	    "missing required key 'subject.common_name'");
+	expect_tmpl_error("validity", NULL, NULL, 0, "missing required key 'validity'");
+}
+
 /* ---- durations ----------------------------------------------------------- */
 
 static time_t
@@ -812,6 +996,10 @@ main(void)
 		{ "smallest signer templates", test_smallest_signer_templates },
 		{ "signer profiles: BC, KU, EKU refused with file:line",
 		    test_signer_refusals },
+		{ "shipped ds template", test_shipped_ds_template },
+		{ "smallest ds template, several types, longer usage period",
+		    test_smallest_ds_template },
+		{ "ds profile refusals with file:line", test_ds_refusals },
 		{ "duration parse", test_duration_parse },
 		{ "duration add: month ends and leap years", test_duration_add },
 		{ "duration compare", test_duration_compare },
