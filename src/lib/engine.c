@@ -30,6 +30,7 @@
 #include "verify.h"
 #include "cms.h"
 #include "bundle.h"
+#include "csr.h"
 #include "transcript.h"
 #include "x509.h"
 
@@ -1029,6 +1030,185 @@ step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	return engine_audit(e, CLV_EV_KEY_SELECTED, k->uri, o->sha256, "ok", detail);
 }
 
+#define MAX_DS_REQUESTS 16
+
+/*
+ * Document Signer certificates from PKCS#10 requests carried in from the DS
+ * hosts (a directory of DER or PEM requests).  The whole batch is checked
+ * first -- each request's proof of possession, its key against the policy,
+ * its subject's country -- and listed; one refusal stops the step before
+ * anything is signed, each reason named.  Then each is issued per the ds
+ * profile, linted, signed with the CSCA key and verified.
+ */
+static int
+step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *kname = clv_script_param(st, "key");
+	const char *rdir = clv_script_param(st, "requests");
+	key_state_t *k;
+	output_state_t *issuer, *o;
+	clv_template_t t;
+	clv_csr_t *csr[MAX_DS_REQUESTS];
+	char dir[PATH_MAX], path[PATH_MAX], refusals[4096] = "", fp[96], detail[1024];
+	struct dirent **list = NULL;
+	size_t n = 0, i, used = 0;
+	int count = 0, j, r = 0;
+
+	memset(csr, 0, sizeof(csr));
+	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
+		return r;
+	if ((k = find_key(e, kname)) == NULL ||
+	    (issuer = find_output(e, clv_script_param(st, "cert"))) == NULL || issuer->cert == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': the CSCA key and "
+		    "certificate must come from earlier steps", e->script->path, st->line, st->id);
+	if ((r = load_template(e, clv_script_param(st, "template"), &t, diag)) != 0)
+		return r;
+	if (t.profile_id != CLV_PROFILE_DS)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': template has profile %s; "
+		    "issue-ds needs profile ds", e->script->path, st->line, st->id, t.profile);
+	if (rdir[0] == '/')
+		snprintf(dir, sizeof(dir), "%s", rdir);
+	else
+		snprintf(dir, sizeof(dir), "%s/%s", e->script->dir, rdir);
+	if ((count = scandir(dir, &list, NULL, alphasort)) < 0)
+		return clv_diag_set(diag, CLV_E_FILE_NOT_FOUND, "step '%s': requests %s: %s", st->id,
+		    dir, strerror(errno));
+
+	/* the batch, checked and listed before anything is signed */
+	for (j = 0; j < count; j++) {
+		clv_buf_t raw = { NULL, 0 };
+		clv_diag_t d;
+		char why[512] = "";
+		const clv_curve_info_t *want;
+
+		if (list[j]->d_name[0] == '.')
+			continue;
+		if (n >= MAX_DS_REQUESTS) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': more than %d requests in %s",
+			    st->id, MAX_DS_REQUESTS, dir);
+			goto out;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, list[j]->d_name);
+		memset(&d, 0, sizeof(d));
+		if (clv_file_read(path, 1 << 16, &raw, &d) != 0 ||
+		    clv_csr_parse(raw.data, raw.len, path, &csr[n], &d) != 0) {
+			snprintf(why, sizeof(why), "%s", d.msg[0] ? d.msg : "not a PKCS#10 request");
+		} else if (clv_csr_verify_pop(csr[n]) != 0) {
+			snprintf(why, sizeof(why), "%s: its signature does not verify with its own key "
+			    "(no proof of possession)", path);
+		} else if (csr[n]->pubkey == NULL || csr[n]->pubkey->type != t.key.type ||
+		    (t.key.type == CLV_KEY_EC && csr[n]->pubkey->curve != t.key.curve) ||
+		    (t.key.type == CLV_KEY_RSA && csr[n]->pubkey->rsa_n.len * 8 < t.key.rsa_bits)) {
+			want = clv_curve_by_id(t.key.curve);
+			snprintf(why, sizeof(why), "%s: a key type the policy forbids: expected %s",
+			    path, t.key.type == CLV_KEY_EC && want ? want->name : "RSA");
+		} else if (strcmp(csr[n]->subject_country, t.country) != 0) {
+			snprintf(why, sizeof(why), "%s: subject %s is outside the country %s", path,
+			    csr[n]->subject, t.country);
+		}
+		clv_buf_free(&raw);
+		if (why[0] != '\0') {
+			used += (size_t)snprintf(refusals + used, used < sizeof(refusals) ?
+			    sizeof(refusals) - used : 0, "\n  %s", why);
+			clv_csr_free(csr[n]);
+			csr[n] = NULL;
+			continue;
+		}
+		engine_say(e, CLV_MSG_INFO, "request %zu: %s, %s", n + 1, csr[n]->subject, path);
+		n++;
+	}
+	if (used > 0) {
+		engine_audit(e, CLV_EV_LINT_REFUSED, NULL, NULL, "refused", refusals);
+		r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': requests refused; nothing was signed "
+		    "(the officers decide about the batch):%s", st->id, refusals);
+		goto out;
+	}
+	if (n == 0) {
+		r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': no request in %s", st->id, dir);
+		goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		clv_cert_request_t req;
+		clv_buf_t tbs = { NULL, 0 };
+		clv_lint_result_t lr;
+		clv_crl_t *unused = NULL;
+		clv_object_record_t rec;
+		unsigned char serial[SERIAL_OCTETS];
+		char serial_hex[2 * SERIAL_OCTETS + 1], oname[80];
+		int exists = 1;
+
+		snprintf(oname, sizeof(oname), "%s-%zu", clv_script_param(st, "output"), i + 1);
+		if ((o = new_output(e, oname, "certificate")) == NULL) {
+			r = clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
+			goto out;
+		}
+		while (exists) {
+			if ((r = clv_hsm_serial(e->hsm, sizeof(serial), serial)) != 0)
+				goto out;
+			clv_hex(serial, sizeof(serial), serial_hex);
+			if ((r = clv_store_serial_exists(e->store, k->label, serial_hex, &exists)) != 0)
+				goto out;
+		}
+		memset(&req, 0, sizeof(req));
+		req.tmpl = &t;
+		req.subject_key = csr[i]->pubkey;
+		req.subject_name = &csr[i]->subject_der;
+		req.issuer_key = k->pub;
+		req.issuer_name = &issuer->cert->subject_der;
+		req.serial = serial;
+		req.serial_len = sizeof(serial);
+		req.not_before = clv_clock_now(e->clock);
+		if ((r = clv_issue_sigalg(&t, k->pub, &req.sigalg)) != 0)
+			goto out;
+		if ((r = intent(e, st, "intent-sign-ds", "label=%s serial=%s when=%lld request=%s",
+		    k->label, serial_hex, (long long)req.not_before, csr[i]->what)) != 0)
+			goto out;
+		if ((r = clv_issue_tbs_cert(&req, &tbs)) != 0) {
+			r = clv_diag_set(diag, r, "step '%s': cannot build the DS certificate for %s",
+			    st->id, csr[i]->what);
+			goto out;
+		}
+		if ((r = clv_lint_ds_tbs(tbs.data, tbs.len, &t, &issuer->cert->subject_der,
+		    &issuer->cert->ski, &lr)) != 0) {
+			r = lint_or_refuse(e, st, "DS certificate", r, &lr, diag);
+			clv_buf_free(&tbs);
+			goto out;
+		}
+		r = sign_checked(e, st, k, &req.sigalg, &tbs, k->pub, o, &unused, diag);
+		clv_buf_free(&tbs);
+		if (r != 0)
+			goto out;
+		if (o->cert->pubkey == NULL || !clv_pubkey_is_equal(o->cert->pubkey, csr[i]->pubkey)) {
+			r = clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': the DS certificate "
+			    "carries another key than the request's", st->id);
+			goto out;
+		}
+		memset(&rec, 0, sizeof(rec));
+		snprintf(rec.kind, sizeof(rec.kind), "certificate");
+		snprintf(rec.issuer_label, sizeof(rec.issuer_label), "%s", k->label);
+		snprintf(rec.serial_hex, sizeof(rec.serial_hex), "%s", serial_hex);
+		snprintf(rec.subject, sizeof(rec.subject), "%s", o->cert->subject);
+		rec.created = req.not_before;
+		rec.not_before = o->cert->not_before;
+		rec.not_after = o->cert->not_after;
+		colon_fp(o->sha256, fp);
+		snprintf(detail, sizeof(detail), "DS certificate serial %s subject %s from %s, "
+		    "SHA-256 %s", serial_hex, o->cert->subject, csr[i]->what, fp);
+		if ((r = record_output(e, o, &rec, k, CLV_EV_CERT_ISSUED, detail, NULL, diag)) != 0)
+			goto out;
+	}
+	snprintf(e->summary, sizeof(e->summary), "%zu DS certificate%s issued", n, n == 1 ? "" : "s");
+	r = 0;
+out:
+	for (i = 0; i < MAX_DS_REQUESTS; i++)
+		clv_csr_free(csr[i]);
+	for (j = 0; j < count; j++)
+		free(list[j]);
+	free(list);
+	return r;
+}
+
 /* clv_hsm_sign in the shape CMS and bundle signing want. */
 typedef struct hsm_signer {
 	clv_hsm_t *hsm;
@@ -1597,6 +1777,8 @@ run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return step_use_key(e, st, diag);
 	case CLV_ACT_EXPORT_BUNDLE:
 		return step_export_bundle(e, st, diag);
+	case CLV_ACT_ISSUE_DS:
+		return step_issue_ds(e, st, diag);
 	case CLV_ACT_ISSUE_CRL:
 		return step_issue_crl(e, st, diag);
 	case CLV_ACT_SHOW_FINGERPRINTS:

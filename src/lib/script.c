@@ -50,6 +50,8 @@ static const action_spec_t action_specs[] = {
 	    { "key", "cert", "issuer", "output", NULL }, { "include", NULL } },
 	{ CLV_ACT_USE_KEY, "use-key",
 	    { "key", "label", "template", "certificate", "output", NULL }, { NULL } },
+	{ CLV_ACT_ISSUE_DS, "issue-ds",
+	    { "key", "cert", "template", "requests", "output", NULL }, { NULL } },
 	{ CLV_ACT_EXPORT_BUNDLE, "export-bundle",
 	    { "recipient", "purpose", "target", "outputs", NULL }, { NULL } },
 };
@@ -481,6 +483,9 @@ check_step_params(script_ctx_t *x, size_t n)
 		} else if (strcmp(p->key, "recipient") == 0 || strcmp(p->key, "target") == 0) {
 			if (p->value[0] == '\0')
 				return step_error(x, st, p->line, "%s: expected a value", p->key);
+		} else if (strcmp(p->key, "requests") == 0) {
+			if (p->value[0] == '\0')
+				return step_error(x, st, p->line, "requests: expected a directory");
 		} else if (strcmp(p->key, "certificate") == 0) {
 			if (p->value[0] == '\0')
 				return step_error(x, st, p->line, "certificate: expected a file");
@@ -625,6 +630,7 @@ check_step_order(script_ctx_t *x, const clv_script_step_t *st)
 	case CLV_ACT_GENERATE_KEY:
 	case CLV_ACT_USE_KEY:
 	case CLV_ACT_EXPORT_BUNDLE:
+	case CLV_ACT_ISSUE_DS:
 	case CLV_ACT_ISSUE_SELF_SIGNED:
 	case CLV_ACT_ISSUE_CERT:
 	case CLV_ACT_SIGN_MASTER_LIST:

@@ -171,8 +171,8 @@ wait_for 'Confirmation by administrator'
 shows "REHEARSAL banner on the main screen" '^ REHEARSAL - throwaway token'
 shows "the clock step is done" '\[x\] clock'
 shows "check-token is the current step" '\[>\] check-token'
-shows "later steps are pending" '\[ \] logout'
-shows "the current step is described" 'Step 2 of 10: check-token'
+shows "later steps are pending" '\[ \] transcript'
+shows "the current step is described" 'Step 2 of 11: check-token'
 shows "its plan is shown" 'Check the HSM and the token \[check-token\]'
 shows "the roster names the administrator who confirmed the clock" \
 	'^ administrator +Rehearsal Administrator'
@@ -222,11 +222,11 @@ shows "the roster has the officer who confirmed" '^ officer +Olga Officer'
 shows "login is done" '\[x\] login'
 shows "the next confirmation is pre-filled with the last officer" 'officer: Olga Officer'
 keys Enter                                      # generate
-wait_for 'Step 5 of 10: certificate'
+wait_for 'Step 5 of 11: certificate'
 wait_for 'Confirmation by officer'
 shows "the plan names the outputs it writes" "writes .*/csca.der"
 keys Enter                                      # certificate
-wait_for 'Step 6 of 10: crl'
+wait_for 'Step 6 of 11: crl'
 wait_for 'Confirmation by officer'
 keys Enter                                      # crl
 wait_for 'Fingerprint: key '
@@ -263,6 +263,13 @@ keys Enter
 wait_for 'Witness acknowledgement by witness'
 keys C-u
 text "Wendy Witness"
+keys Enter
+# the bundle for the DS hosts: the step, then the medium, each confirmed
+wait_for '\[>\] bundle'
+wait_for 'Confirmation by administrator'
+keys Enter
+sleep 0.3
+wait_for 'Confirmation by administrator'
 keys Enter
 wait_for 'Transcript head'
 cp "$T/screen" "$T/fp-head"
@@ -384,10 +391,10 @@ keys Enter
 wait_for 'Confirmation by administrator'
 keys Enter
 login
-wait_for 'Step 4 of 10: generate'
+wait_for 'Step 4 of 11: generate'
 wait_for 'Confirmation by officer'
 keys Enter
-wait_for 'Step 5 of 10: certificate'
+wait_for 'Step 5 of 11: certificate'
 wait_for 'Confirmation by officer'
 shows "the key was generated" "generate done: key 'CSCA-CONSOLE-1'"
 kill -9 "$(cat "$T/prod1.pid")"
@@ -405,14 +412,14 @@ keys Enter
 wait_for 'Confirmation by administrator'
 keys Enter
 login
-wait_for 'Step 4 of 10: generate'
+wait_for 'Step 4 of 11: generate'
 wait_for 'Confirmation by officer'
 keys Enter
-wait_for 'Step 5 of 10: certificate'
+wait_for 'Step 5 of 11: certificate'
 wait_for 'Confirmation by officer'
 shows "the key of the interrupted run is taken over" "from the interrupted run|^ interrupted run$"
 keys Enter
-wait_for 'Step 6 of 10: crl'
+wait_for 'Step 6 of 11: crl'
 wait_for 'Confirmation by officer'
 keys Enter
 for f in 'Fingerprint: key ' 'Fingerprint: certificate' 'Fingerprint: crl'; do
@@ -420,6 +427,13 @@ for f in 'Fingerprint: key ' 'Fingerprint: certificate' 'Fingerprint: crl'; do
 	keys Enter
 done
 wait_for 'Witness acknowledgement by witness'
+keys Enter
+# the bundle step and its medium, each confirmed by the administrator
+wait_for '\[>\] bundle'
+wait_for 'Confirmation by administrator'
+keys Enter
+sleep 0.3
+wait_for 'Confirmation by administrator'
 keys Enter
 wait_for 'Transcript head'
 keys Enter

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Document Signer certificates from PKCS#10 requests made by openssl on the
+# DS hosts, issued by the CSCA key an earlier ceremony made: the whole batch
+# is checked first and one bad request stops it before anything is signed;
+# the certificates carry the DS profile and openssl verify chains them to
+# the CSCA.
+. "$top_srcdir/tests/shell/lib.sh"
+
+softhsm_store
+answers "$T/answers" "alice, bob" "$T/media"
+{ cat "$T/answers"; printf '[labels]\ncsca = UT-CSCA-DS\n'; } >"$T/a"; chmod 600 "$T/a"
+token_init "$T/tok" ds-tok 2 2 3 "$T/answers" >"$T/init.log" 2>&1 || { cat "$T/init.log"; fail "token-init"; }
+DB=$T/tok/store.db
+# named curves, so that OpenSSL 3 can verify the chain (it refuses explicit
+# EC parameters below the root: error 94)
+ceremony_copy "$T/c"
+set_key "$T/c" key.explicit_parameters no
+"$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/csca" \
+	"$T/c/csca-init.ceremony" >"$T/csca.log" 2>&1 || { cat "$T/csca.log"; fail "csca-init"; }
+S=$T/s
+mkdir -p "$S/ds-requests"
+cp "$top_srcdir/ceremony-scripts/ds-certs.ceremony" "$T/c/csca.tmpl" "$top_srcdir/templates/ds.tmpl" "$S/"
+sed -i 's/^key.curve = .*/key.curve = P-256/; s/^key.explicit_parameters = .*/key.explicit_parameters = no/' "$S/ds.tmpl"
+cp "$T/csca/csca.der" "$S/csca.der"
+for h in ds1 ds2; do
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$h.key" \
+		-subj "/C=UT/O=Utopia Passport Office/CN=Document Signer $h" -out "$S/ds-requests/$h.csr" 2>/dev/null
+done
+if "$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/out" \
+    "$S/ds-certs.ceremony" >"$T/run.log" 2>&1; then
+	ok "the DS ceremony issues a certificate per request"
+else
+	not_ok "the DS ceremony issues a certificate per request"; tail -15 "$T/run.log" | sed 's/^/    /'
+fi
+has "the batch is listed before signing" 'request 2: C=UT,O=Utopia Passport Office,CN=Document Signer ds2' "$T/run.log"
+for n in 1 2; do
+	check "ds-$n chains to the CSCA (openssl verify)" \
+		openssl verify -CAfile "$T/csca/csca.pem" "$T/out/ds-$n.pem"
+done
+openssl x509 -in "$T/out/ds-1.pem" -noout -text >"$T/ds1.txt"
+grep -A1 'X509v3 Key Usage: critical' "$T/ds1.txt" | grep -q 'Digital Signature' &&
+	ok "keyUsage digitalSignature, critical" || not_ok "keyUsage digitalSignature, critical"
+has "PrivateKeyUsagePeriod" 'Private Key Usage Period' "$T/ds1.txt"
+has "DocumentTypeList (2.23.136.1.1.6.2)" '2\.23\.136\.1\.1\.6\.2' "$T/ds1.txt"
+has "AKI" 'Authority Key Identifier' "$T/ds1.txt"
+if grep -q 'Basic Constraints' "$T/ds1.txt"; then not_ok "no basicConstraints"; else ok "no basicConstraints"; fi
+k1=$(openssl pkey -in "$T/ds1.key" -pubout -outform DER | sha256sum | cut -d' ' -f1)
+c1=$(openssl x509 -in "$T/out/ds-1.pem" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
+[ "$k1" = "$c1" ] && ok "ds-1 certifies the key of its request" || not_ok "ds-1 certifies the key of its request"
+check "the transcript verifies" "$CONCLAVE" transcript verify "$T/out"
+
+# one bad request stops the batch: nothing is signed
+cp -r "$S" "$T/s2"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/x.key" \
+	-subj "/C=DE/CN=Document Signer foreign" -out "$T/s2/ds-requests/x-foreign.csr" 2>/dev/null
+refuse "a request from outside the country is refused, naming it" 'x-foreign.csr: subject .* is outside the country UT' \
+	"$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/out2" "$T/s2/ds-certs.ceremony"
+if ls "$T/out2"/ds-*.der >/dev/null 2>&1; then not_ok "nothing was signed"; else ok "nothing was signed"; fi
+rm "$T/s2/ds-requests/x-foreign.csr"
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/r.key" -subj "/C=UT/CN=DS rsa" \
+	-out "$T/s2/ds-requests/y-rsa.csr" 2>/dev/null
+refuse "a key type the policy forbids is refused" 'y-rsa.csr: a key type the policy forbids' \
+	"$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/out3" "$T/s2/ds-certs.ceremony"
+rm "$T/s2/ds-requests/y-rsa.csr"
+python3 - "$T/s2/ds-requests/ds1.csr" <<'EOP'
+import sys, base64
+p = sys.argv[1]
+t = open(p).read().split('\n')
+body = base64.b64decode(''.join(l for l in t if l and not l.startswith('-----')))
+b = bytearray(body); b[-5] ^= 1
+enc = base64.b64encode(bytes(b)).decode()
+open(p, 'w').write('-----BEGIN CERTIFICATE REQUEST-----\n' + '\n'.join(enc[i:i+64] for i in range(0, len(enc), 64)) + '\n-----END CERTIFICATE REQUEST-----\n')
+EOP
+refuse "a request whose signature fails is refused (no proof of possession)" 'ds1.csr: its signature does not verify' \
+	"$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/out4" "$T/s2/ds-certs.ceremony"
+
+finish
