@@ -596,7 +596,7 @@ engine_rehearsal_quorum(engine_t *e, clv_diag_t *diag)
 /* ---- quorum login ------------------------------------------------------------ */
 
 /* Finds officer o's share file for this token and purpose on their medium:
- * of several, the one of the active set, else of the pending one. */
+ * of several, the one of the pending set, else of the active one. */
 static int
 find_share_file(engine_t *e, const clv_officer_t *o, const char *purpose, char *out,
     size_t outlen, clv_diag_t *diag)
@@ -629,9 +629,12 @@ find_share_file(engine_t *e, const clv_officer_t *o, const char *purpose, char *
 		if (clv_sealed_info(path, text.data, text.len, &info, NULL) == 0) {
 			clv_hex(info.set_id, CLV_QUORUM_SET_ID_LEN, id);
 			memset(&rec, 0, sizeof(rec));
+			/* a pending set first: after a re-share that changed the PIN it
+			 * is the only one that opens; if it never did, its login fails,
+			 * the set is abandoned and the active one is used next time */
 			if (clv_store_share_set_by_id(e->store, id, &rec) == 0)
-				rank = strcmp(rec.state, "active") == 0 ? 2 :
-				    strcmp(rec.state, "pending") == 0 ? 1 : 0;
+				rank = strcmp(rec.state, "pending") == 0 ? 2 :
+				    strcmp(rec.state, "active") == 0 ? 1 : 0;
 			clv_store_share_set_free(&rec);
 		}
 		clv_buf_free(&text);
