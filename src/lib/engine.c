@@ -394,8 +394,36 @@ intent(engine_t *e, const clv_script_step_t *st, const char *point, const char *
 }
 
 /*
+ * The private key labelled label is the pair of pub, sensitive and never
+ * extractable: it signs a fresh challenge that pub verifies.  A public key
+ * object planted under the label (no login needed for that) fails here.
+ */
+static int
+key_pair_proven(engine_t *e, const clv_script_step_t *st, const char *label,
+    const clv_pubkey_t *pub, clv_diag_t *diag)
+{
+	clv_sigalg_t alg = { pub->type, CLV_HASH_SHA256, 0, CLV_HASH_NONE, 0 };
+	clv_hsm_key_attrs_t ka;
+	unsigned char challenge[32];
+	clv_buf_t sig = { NULL, 0 };
+	int r;
+
+	if ((r = clv_hsm_key_attrs(e->hsm, label, &ka)) != 0 || !ka.sensitive || ka.extractable)
+		return clv_diag_set(diag, r ? r : CLV_E_POLICY, "step '%s': key '%s': no private key "
+		    "that is sensitive and never leaves the token", st->id, label);
+	if ((r = clv_hsm_random(e->hsm, challenge, sizeof(challenge))) != 0 ||
+	    (r = clv_hsm_sign(e->hsm, label, &alg, challenge, sizeof(challenge), &sig)) != 0 ||
+	    (r = clv_verify(pub, &alg, challenge, sizeof(challenge), sig.data, sig.len)) != 0)
+		r = clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': key '%s': the private key on "
+		    "the token is not the pair of the public key found under its label", st->id, label);
+	clv_buf_free(&sig);
+	return r;
+}
+
+/*
  * Takes over a key the interrupted run generated: from the store if it was
- * recorded, else found on the token by its label (and recorded now).
+ * recorded, else found on the token by its label (and recorded now), in
+ * both cases only once its private key has proven to be the pair.
  */
 static int
 adopt_key(engine_t *e, const clv_script_step_t *st, key_state_t *k, clv_diag_t *diag)
@@ -418,6 +446,8 @@ adopt_key(engine_t *e, const clv_script_step_t *st, key_state_t *k, clv_diag_t *
 	if (in_store && memcmp(rec.spki_sha256, k->spki_sha256, 32) != 0)
 		return clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': resuming: key '%s' on the "
 		    "token is not the one the store recorded", st->id, k->label);
+	if ((r = key_pair_proven(e, st, k->label, k->pub, diag)) != 0)
+		return r;
 	e->n_keys++;
 	clv_pubkey_describe(k->pub, desc, sizeof(desc));
 	colon_fp(k->spki_sha256, fp);
@@ -1000,6 +1030,8 @@ step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	if (memcmp(rec.spki_sha256, k->spki_sha256, 32) != 0)
 		return clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': key '%s' on the token is not "
 		    "the one the store recorded", st->id, k->label);
+	if ((r = key_pair_proven(e, st, k->label, k->pub, diag)) != 0)
+		return r;
 	if ((o = new_output(e, clv_script_param(st, "output"), "certificate")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 	if (cfile[0] == '/')

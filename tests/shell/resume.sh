@@ -68,6 +68,24 @@ for point in intent-generate result-generate recorded-generate \
 		not_ok "$point: the transcript records the interruption"
 done
 has "a key generated but not recorded is adopted by its label" 'found on the token by its label and adopted' "$T/resume2"
+
+# a public key planted under the label after the crash (no PIN needed for
+# that) is not adopted: its private key must prove to be the pair
+label=CSCA-PLANTED
+{ cat "$T/answers"; printf '[labels]\ncsca = %s\n' "$label"; } >"$T/ap"; chmod 600 "$T/ap"
+gdb -q -batch -ex 'set breakpoint pending on' \
+	-ex 'break clv_engine_checkpoint if $_streq(name, "intent-generate")' -ex run -ex kill \
+	--args "$CONCLAVE" run --token label:resume-tok --store "$DB" --answers "$T/ap" \
+	--out "$T/planted" "$top_srcdir/ceremony-scripts/csca-init.ceremony" >"$T/gdbp" 2>&1
+openssl ecparam -name brainpoolP384r1 -genkey -noout -out "$T/evil.pem" 2>/dev/null
+openssl ec -in "$T/evil.pem" -pubout -outform DER -out "$T/evil.der" 2>/dev/null
+pkcs11-tool --module "$MOD" --token-label resume-tok --write-object "$T/evil.der" \
+	--type pubkey --label "$label" >"$T/plant.log" 2>&1 || cat "$T/plant.log"
+refuse "a planted public key is not adopted on resume" 'no private key that is sensitive|not the pair' \
+	"$CONCLAVE" run --resume --token label:resume-tok --store "$DB" --answers "$T/ap" \
+	--out "$T/planted" "$top_srcdir/ceremony-scripts/csca-init.ceremony"
+if [ -e "$T/planted/csca.der" ]; then not_ok "nothing is certified for the planted key"
+else ok "nothing is certified for the planted key"; fi
 has "a certificate signed but not recorded is signed again with its serial" 'signing it now with the same serial' "$T/resume5"
 has "a recorded certificate is taken over, not issued again" 'taken over, not issued again' "$T/resume6"
 check "the store's audit trail verifies" "$CONCLAVE" audit verify --store "$DB"
