@@ -755,6 +755,22 @@ record_output(engine_t *e, output_state_t *o, clv_object_record_t *rec, const ke
 	return 0;
 }
 
+/*
+ * An intent read back from the transcript is only a journal: it is honoured
+ * within a week of the interruption, and never for a time in the future.
+ */
+static int
+resume_time_ok(engine_t *e, const clv_script_step_t *st, time_t when, clv_diag_t *diag)
+{
+	time_t now = clv_clock_now(e->clock);
+
+	if (when > now + 300 || when < now - 7 * 86400)
+		return clv_diag_set(diag, CLV_E_POLICY, "step '%s': resuming: the journal's time "
+		    "%lld is not within the week before now; start the ceremony again", st->id,
+		    (long long)when);
+	return 0;
+}
+
 /* Takes over an object the interrupted run signed and recorded: its DER
  * from the store, parsed back, its files written if they are missing. */
 static int
@@ -891,7 +907,11 @@ step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 
 		if (clv_store_object_by_serial(e->store, "certificate", k->label, rs->serial,
 		    sha) == 0) {
-			r = adopt_output(e, st, o, sha, diag);
+			if ((r = adopt_output(e, st, o, sha, diag)) == 0 &&
+			    (o->cert->pubkey == NULL ||
+			    !clv_pubkey_is_equal(o->cert->pubkey, subject_pub)))
+				r = clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': resuming: the "
+				    "journal names a certificate of another key", st->id);
 			goto out;
 		}
 		/* signed perhaps, never recorded: the same serial and time again */
@@ -904,6 +924,15 @@ step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 		memcpy(serial, sb.data, sizeof(serial));
 		clv_buf_free(&sb);
 		clv_hex(serial, sizeof(serial), serial_hex);
+		if ((r = resume_time_ok(e, st, rs->when, diag)) != 0)
+			goto out;
+		if ((r = clv_store_serial_exists(e->store, k->label, serial_hex, &exists)) != 0)
+			goto out;
+		if (exists) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': resuming: serial %s is "
+			    "already used; the journal is not trusted", st->id, serial_hex);
+			goto out;
+		}
 		req.not_before = rs->when;
 		engine_say(e, CLV_MSG_INFO, "resuming: certificate serial %s was about to be signed; "
 		    "signing it now with the same serial and time", serial_hex);
@@ -1472,6 +1501,34 @@ step_sign_master_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag
 		    st->id);
 	if ((o = new_output(e, clv_script_param(st, "output"), "master-list")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
+	if (e->resuming) {
+		char mp[PATH_MAX];
+		clv_buf_t have = { NULL, 0 };
+		clv_cms_verify_opts_t vo;
+		clv_cms_t *cms = NULL;
+
+		snprintf(mp, sizeof(mp), "%s/%s.der", e->o->out_dir, o->name);
+		if (clv_file_exists(mp)) {
+			/* signed before the interruption: verified and taken over */
+			memset(&vo, 0, sizeof(vo));
+			vo.econtent_type = CLV_OID_ICAO_MASTER_LIST;
+			vo.signer_cert = &mls->der;
+			if ((r = clv_file_read(mp, 64u << 20, &have, diag)) != 0 ||
+			    (r = clv_cms_verify(have.data, have.len, mp, &vo, &cms, diag)) != 0) {
+				clv_buf_free(&have);
+				return r;
+			}
+			clv_cms_free(cms);
+			o->der = have;
+			clv_sha256(o->der.data, o->der.len, o->sha256);
+			e->n_outs++;
+			if ((r = write_output(e, o, "CMS", diag)) != 0)
+				return r;
+			snprintf(e->summary, sizeof(e->summary), "Master List %s.der, from the "
+			    "interrupted run", o->name);
+			return 0;
+		}
+	}
 	if ((certs = calloc(MAX_ML_CERTS, sizeof(*certs))) == NULL)
 		return CLV_E_NOMEM;
 	if ((r = clv_buf_set(&certs[n++], csca->der.data, csca->der.len)) != 0)
@@ -1572,6 +1629,12 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		snprintf(nh, sizeof(nh), "%llx", (unsigned long long)rs->number);
 		if (clv_store_object_by_serial(e->store, "crl", k->label, nh, sha) == 0)
 			return adopt_output(e, st, o, sha, diag);
+		if (rs->number != last + 1)
+			return clv_diag_set(diag, CLV_E_POLICY, "step '%s': resuming: the journal's CRL "
+			    "number %llu is not the next one (%llu); the journal is not trusted",
+			    st->id, (unsigned long long)rs->number, (unsigned long long)(last + 1));
+		if ((r = resume_time_ok(e, st, rs->when, diag)) != 0)
+			return r;
 		next = rs->number;
 		req.this_update = rs->when;
 		engine_say(e, CLV_MSG_INFO, "resuming: CRL number %llu was about to be signed; "
@@ -2014,6 +2077,8 @@ resume_record(void *ctx, const clv_transcript_record_t *rec)
 	const char *p;
 	char v[128];
 
+	if (strcmp(rec->event, "transcript-opened") == 0)
+		snprintf(e->resume_script_sha, sizeof(e->resume_script_sha), "%s", rec->object);
 	if (strcmp(rec->event, "transcript-opened") == 0 &&
 	    (p = strstr(rec->detail, "; ceremony ")) != NULL) {
 		p += strlen("; ceremony ");
@@ -2135,8 +2200,16 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 
 	clv_time_format(clv_clock_now(e->clock), t);
 	if (opts->resume) {
+		char now_sha[65];
 		if ((r = resume_open(e, diag)) != 0)
 			goto out;
+		clv_hex(script_sha, 32, now_sha);
+		if (strcmp(now_sha, e->resume_script_sha) != 0) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "%s: the interrupted ceremony ran another "
+			    "script (SHA-256 %.16s..., now %.16s...); it is resumed only with the same "
+			    "one", opts->script_path, e->resume_script_sha, now_sha);
+			goto out;
+		}
 	} else {
 		snprintf(e->ceremony_id, sizeof(e->ceremony_id), "%s%s-%s",
 		    opts->rehearsal ? "rehearsal-" : "", e->script->name, t);

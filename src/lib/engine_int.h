@@ -78,6 +78,7 @@ typedef struct engine {
 	char summary[1024];
 	clv_transcript_t *transcript;   /* the ceremony's own chain, in the output dir */
 	int resuming;
+	char resume_script_sha[65];     /* the interrupted run's script, from its transcript */
 	size_t cur;                 /* index of the step running */
 	resume_step_t resume[CLV_SCRIPT_MAX_STEPS];
 	/* quorum */

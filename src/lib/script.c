@@ -544,6 +544,11 @@ check_step_params(script_ctx_t *x, size_t n)
 				return step_error(x, st, p->line, "purpose: expected ds-certificates, "
 				    "pkd-publication, csr-request, cv-request or cv-certificates, "
 				    "got '%s'", p->value);
+		} else if (strcmp(p->key, "purpose") == 0 && st->action == CLV_ACT_RESHARE &&
+		    strcmp(p->value, "so-pin") == 0) {
+			return step_error(x, st, p->line, "purpose: a re-share of the SO PIN is not "
+			    "supported yet (its share set must be signed by the ceremony key, which "
+			    "an SO session cannot use); re-share the user PIN");
 		} else if (strcmp(p->key, "purpose") == 0) {
 			if (strcmp(p->value, "user-pin") != 0 && strcmp(p->value, "so-pin") != 0)
 				return step_error(x, st, p->line, "purpose: expected user-pin or "

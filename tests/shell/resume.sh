@@ -88,6 +88,60 @@ if [ -e "$T/planted/csca.der" ]; then not_ok "nothing is certified for the plant
 else ok "nothing is certified for the planted key"; fi
 has "a certificate signed but not recorded is signed again with its serial" 'signing it now with the same serial' "$T/resume5"
 has "a recorded certificate is taken over, not issued again" 'taken over, not issued again' "$T/resume6"
+# the transcript is only a journal: an edited intent (re-chained, so the
+# chain still holds) or another script is not followed
+{ cat "$T/answers"; printf '[labels]\ncsca = CSCA-EDIT\n'; } >"$T/ae"; chmod 600 "$T/ae"
+gdb -q -batch -ex 'set breakpoint pending on' \
+	-ex 'break clv_engine_checkpoint if $_streq(name, "intent-sign-cert")' -ex run -ex kill \
+	--args "$CONCLAVE" run --token label:resume-tok --store "$DB" --answers "$T/ae" \
+	--out "$T/edit" "$top_srcdir/ceremony-scripts/csca-init.ceremony" >"$T/gdbe" 2>&1
+python3 - "$T/edit/transcript.log" <<'EOP'
+import hashlib, re, sys
+p = sys.argv[1]
+lines = open(p, 'rb').read().split(b'\n')[:-1]
+prev = bytes(32)
+out = []
+for l in lines:
+    text = l[:l.index(b'\tprev=')]
+    if b'\tintent\t' in text and b'serial=' in text:
+        text = re.sub(rb'when=[0-9]+', b'when=946684800', text)
+    h = hashlib.sha256(prev + text).digest()
+    out.append(text + b'\tprev=' + prev.hex().encode() + b'\thash=' + h.hex().encode())
+    prev = h
+open(p, 'wb').write(b'\n'.join(out) + b'\n')
+EOP
+refuse "an edited journal time (chain recomputed) is not followed" 'not within the week before now' \
+	"$CONCLAVE" run --resume --token label:resume-tok --store "$DB" --answers "$T/ae" \
+	--out "$T/edit" "$top_srcdir/ceremony-scripts/csca-init.ceremony"
+sed 's/^title = Initial CSCA key.*/title = Something else/' "$top_srcdir/ceremony-scripts/csca-init.ceremony" \
+	>"$T/other.ceremony"
+cp "$top_srcdir/templates/csca.tmpl" "$T/"
+refuse "another script does not resume it" 'ran another script' \
+	"$CONCLAVE" run --resume --token label:resume-tok --store "$DB" --answers "$T/ae" \
+	--out "$T/edit" "$T/other.ceremony"
+if [ -e "$T/edit/csca.der" ]; then not_ok "nothing was issued from the edited journal"
+else ok "nothing was issued from the edited journal"; fi
+
+# a Master List signed before the interruption is taken over, not signed again
+{ cat "$T/answers"; printf '[labels]\ncsca = CSCA-ML\nmls = MLS-ML\n'; } >"$T/am"; chmod 600 "$T/am"
+mkdir -p "$T/mlscript/foreign-cscas"
+cp "$top_srcdir/ceremony-scripts/csca-mls.ceremony" "$top_srcdir/templates/csca.tmpl" \
+	"$top_srcdir/templates/mls.tmpl" "$T/mlscript/"
+gdb -q -batch -ex 'set breakpoint pending on' \
+	-ex 'break clv_engine_checkpoint if $_streq(name, "intent-sign-crl")' -ex run -ex kill \
+	--args "$CONCLAVE" run --token label:resume-tok --store "$DB" --answers "$T/am" \
+	--out "$T/ml" "$T/mlscript/csca-mls.ceremony" >"$T/gdbm" 2>&1
+sha_before=$(sha256sum "$T/ml/masterlist.der" | cut -d' ' -f1)
+check "a ceremony killed after its Master List resumes" \
+	"$CONCLAVE" run --resume --token label:resume-tok --store "$DB" --answers "$T/am" \
+	--out "$T/ml" "$T/mlscript/csca-mls.ceremony"
+[ "$(sha256sum "$T/ml/masterlist.der" | cut -d' ' -f1)" = "$sha_before" ] &&
+	ok "the Master List is the one signed before the interruption" ||
+	not_ok "the Master List is the one signed before the interruption"
+n=$(grep -c '	master-list-signed	' "$T/ml/transcript.log" || true)
+[ "$n" -eq 1 ] && ok "it was signed once" || not_ok "it was signed once ($n)"
+check "its transcript verifies" "$CONCLAVE" transcript verify "$T/ml"
+
 check "the store's audit trail verifies" "$CONCLAVE" audit verify --store "$DB"
 
 finish
