@@ -126,3 +126,26 @@ token_init() {
 	"$CONCLAVE" run --store "$1/store.db" --answers "$6" --out "$1/init" \
 	    "$1/token-init.ceremony"
 }
+
+# login_ceremony FILE: a script that only opens the token with a quorum and
+# closes it again, for tests of who can log in
+login_ceremony() {
+	cat >"$1" <<'EOC'
+[ceremony]
+name = login-check
+title = Open the token with a quorum, then close it
+[roles]
+administrator = 1
+officer = 1
+witness = 1
+[step check-token]
+action = check-token
+title = Check the token
+[step login]
+action = quorum-login
+title = Quorum login
+[step logout]
+action = logout
+title = Log out
+EOC
+}

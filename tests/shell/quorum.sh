@@ -10,24 +10,7 @@
 softhsm_store
 MOD=${CLV_TEST_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 
-cat >"$T/login.ceremony" <<'EOF'
-[ceremony]
-name = login-check
-title = Open the token with a quorum, then close it
-[roles]
-administrator = 1
-officer = 1
-witness = 1
-[step check-token]
-action = check-token
-title = Check the token
-[step login]
-action = quorum-login
-title = Quorum login
-[step logout]
-action = logout
-title = Log out
-EOF
+login_ceremony "$T/login.ceremony"
 sed 's/^action = quorum-login$/action = quorum-login\npurpose = so-pin/' \
 	"$T/login.ceremony" >"$T/so-login.ceremony"
 

@@ -7,24 +7,7 @@
 
 softhsm_store
 
-cat >"$T/login.ceremony" <<'EOF'
-[ceremony]
-name = login-check
-title = Open the token with a quorum, then close it
-[roles]
-administrator = 1
-officer = 1
-witness = 1
-[step check-token]
-action = check-token
-title = Check the token
-[step login]
-action = quorum-login
-title = Quorum login
-[step logout]
-action = logout
-title = Log out
-EOF
+login_ceremony "$T/login.ceremony"
 
 # answers_for FILE MEDIA: officers alice, bob, carol and dan, enrolled after
 # the token was initialised; the re-share roster drops carol for dan
