@@ -2109,7 +2109,7 @@ static int
 resume_open(engine_t *e, clv_diag_t *diag)
 {
 	char detail[1024], done[512] = "";
-	size_t i, used = 0;
+	size_t i, used = 0, torn = 0;
 	unsigned char head[32];
 	uint64_t seq = 0;
 	int r;
@@ -2117,6 +2117,8 @@ resume_open(engine_t *e, clv_diag_t *diag)
 	if (e->o->rehearsal)
 		return clv_diag_set(diag, CLV_E_POLICY, "a rehearsal cannot be resumed: its "
 		    "throwaway token went with it; start the rehearsal again in a new directory");
+	if ((r = clv_transcript_repair(e->o->out_dir, &torn, diag)) != 0)
+		return r;
 	if ((r = clv_transcript_records(e->o->out_dir, resume_record, e, diag)) != 0)
 		return r;
 	if ((r = clv_transcript_open(e->o->out_dir, &e->transcript, diag)) != 0)
@@ -2130,8 +2132,9 @@ resume_open(engine_t *e, clv_diag_t *diag)
 			used += (size_t)snprintf(done + used, used < sizeof(done) ? sizeof(done) - used :
 			    0, "%s%s", used ? ", " : "", e->script->steps[i].id);
 	clv_transcript_head(e->transcript, head, &seq);
-	snprintf(detail, sizeof(detail), "the previous run stopped after transcript record %llu; "
-	    "steps done: %s", (unsigned long long)seq, used ? done : "none");
+	snprintf(detail, sizeof(detail), "the previous run stopped after transcript record %llu%s; "
+	    "steps done: %s", (unsigned long long)seq, torn ? " (a torn last line, cut by the "
+	    "interruption, was dropped)" : "", used ? done : "none");
 	if ((r = engine_audit(e, CLV_EV_CEREMONY_INTERRUPTED, NULL, NULL, "interrupted",
 	    detail)) != 0)
 		return r;

@@ -428,6 +428,37 @@ out:
 }
 
 int
+clv_transcript_repair(const char *dir, size_t *dropped, clv_diag_t *diag)
+{
+	char path[PATH_MAX];
+	clv_buf_t b = { NULL, 0 };
+	size_t keep, total;
+	int r, fd;
+
+	*dropped = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, CLV_TRANSCRIPT_FILE);
+	if ((r = clv_file_read(path, MAX_TRANSCRIPT, &b, diag)) != 0)
+		return r;
+	total = b.len;
+	for (keep = b.len; keep > 0 && b.data[keep - 1] != '\n'; keep--)
+		;
+	clv_buf_free(&b);
+	if (keep == 0)
+		return clv_diag_set(diag, CLV_E_INTEGRITY, "%s: no complete record", path);
+	if (keep == total)
+		return 0;
+	/* a power loss cut the last line: it never reached the medium whole */
+	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return clv_diag_set(diag, CLV_E_IO, "%s: %s", path, strerror(errno));
+	r = ftruncate(fd, (off_t)keep) == 0 && fsync(fd) == 0 ? 0 : CLV_E_IO;
+	close(fd);
+	if (r != 0)
+		return clv_diag_set(diag, r, "%s: cannot drop the torn last line", path);
+	*dropped = total - keep;
+	return 0;
+}
+
+int
 clv_transcript_append(clv_transcript_t *t, time_t now, const clv_transcript_event_t *ev)
 {
 	if (t == NULL || ev == NULL || ev->event == NULL)

@@ -41,6 +41,10 @@ int clv_transcript_create(const char *dir, const char *ceremony_id, const char *
     clv_transcript_t **out, clv_diag_t *diag);
 /* Opens an existing, unclosed transcript to continue it (resumption). */
 int clv_transcript_open(const char *dir, clv_transcript_t **out, clv_diag_t *diag);
+/* Resumption after a power loss: drops a torn last line (the bytes after
+ * the last newline), so the complete records can be continued; *dropped
+ * gets how many bytes went. */
+int clv_transcript_repair(const char *dir, size_t *dropped, clv_diag_t *diag);
 /* Appends one event (fsync'ed). */
 int clv_transcript_append(clv_transcript_t *t, time_t now, const clv_transcript_event_t *ev);
 /* The head: the last record's hash and its sequence number. */

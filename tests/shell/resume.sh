@@ -122,6 +122,20 @@ refuse "another script does not resume it" 'ran another script' \
 if [ -e "$T/edit/csca.der" ]; then not_ok "nothing was issued from the edited journal"
 else ok "nothing was issued from the edited journal"; fi
 
+# a power loss that cuts the transcript's last line: the torn line is dropped
+{ cat "$T/answers"; printf '[labels]\ncsca = CSCA-TORN\n'; } >"$T/at"; chmod 600 "$T/at"
+gdb -q -batch -ex 'set breakpoint pending on' \
+	-ex 'break clv_engine_checkpoint if $_streq(name, "recorded-cert")' -ex run -ex kill \
+	--args "$CONCLAVE" run --token label:resume-tok --store "$DB" --answers "$T/at" \
+	--out "$T/torn" "$top_srcdir/ceremony-scripts/csca-init.ceremony" >"$T/gdbt" 2>&1
+truncate -s -40 "$T/torn/transcript.log"
+check "a transcript with a torn last line resumes" \
+	"$CONCLAVE" run --resume --token label:resume-tok --store "$DB" --answers "$T/at" \
+	--out "$T/torn" "$top_srcdir/ceremony-scripts/csca-init.ceremony"
+check "and then verifies" "$CONCLAVE" transcript verify "$T/torn"
+grep -q 'torn last line, cut by the interruption, was dropped' "$T/torn/transcript.log" &&
+	ok "the dropped line is recorded" || not_ok "the dropped line is recorded"
+
 # a Master List signed before the interruption is taken over, not signed again
 { cat "$T/answers"; printf '[labels]\ncsca = CSCA-ML\nmls = MLS-ML\n'; } >"$T/am"; chmod 600 "$T/am"
 mkdir -p "$T/mlscript/foreign-cscas"
