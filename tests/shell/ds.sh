@@ -12,9 +12,12 @@ answers "$T/answers" "alice, bob" "$T/media"
 token_init "$T/tok" ds-tok 2 2 3 "$T/answers" >"$T/init.log" 2>&1 || { cat "$T/init.log"; fail "token-init"; }
 DB=$T/tok/store.db
 # named curves, so that OpenSSL 3 can verify the chain (it refuses explicit
-# EC parameters below the root: error 94)
+# EC parameters below the root: error 94); a NIST curve for the CSCA here so
+# that certtool (GnuTLS has no brainpool) can check the chain as well -- the
+# brainpool CSCA signing a subordinate is checked by openssl in masterlist.sh
 ceremony_copy "$T/c"
 set_key "$T/c" key.explicit_parameters no
+set_key "$T/c" key.curve P-384
 "$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/csca" \
 	"$T/c/csca-init.ceremony" >"$T/csca.log" 2>&1 || { cat "$T/csca.log"; fail "csca-init"; }
 S=$T/s
@@ -36,7 +39,15 @@ has "the batch is listed before signing" 'request 2: C=UT,O=Utopia Passport Offi
 for n in 1 2; do
 	check "ds-$n chains to the CSCA (openssl verify)" \
 		openssl verify -CAfile "$T/csca/csca.pem" "$T/out/ds-$n.pem"
+	certtool --verify --load-ca-certificate "$T/csca/csca.pem" --infile "$T/out/ds-$n.pem" \
+		>"$T/certtool-$n.log" 2>&1 || true
+	has "ds-$n chains to the CSCA (certtool --verify)" 'Chain verification output: Verified' "$T/certtool-$n.log"
 done
+certtool -i --infile "$T/out/ds-1.pem" >"$T/certtool-i.log" 2>&1 || true
+check "certtool reads the DS key usage as critical digitalSignature" \
+	sh -c "grep -A1 'Key Usage (critical):' '$T/certtool-i.log' | grep -q 'Digital signature'"
+check "certtool reads no certificate signing in the DS key usage" \
+	sh -c "! grep -A3 'Key Usage (critical):' '$T/certtool-i.log' | grep -q 'Certificate signing'"
 openssl x509 -in "$T/out/ds-1.pem" -noout -text >"$T/ds1.txt"
 grep -A1 'X509v3 Key Usage: critical' "$T/ds1.txt" | grep -q 'Digital Signature' &&
 	ok "keyUsage digitalSignature, critical" || not_ok "keyUsage digitalSignature, critical"
