@@ -948,54 +948,37 @@ out:
 
 /* ---- login ----------------------------------------------------------------- */
 
+/* C_Login as user or SO; "already logged in" is success (a shared session). */
+static int
+login_as(clv_hsm_t *h, const clv_secret_t *pin, CK_USER_TYPE who)
+{
+	const char *call = who == CKU_SO ? "C_Login (SO)" : "C_Login";
+	CK_RV rv;
+	int r;
+
+	if (!secret_ok(pin))
+		return CLV_E_INVALID_ARG;
+	if ((r = need_session(h)) != 0)
+		return r;
+	rv = h->mod->C_Login(h->session, who, pin->p, (CK_ULONG)pin->len);
+	if (rv == CKR_USER_ALREADY_LOGGED_IN)
+		clv_debug("%s: already logged in", call);
+	else if (rv != CKR_OK)
+		return P11_FAIL(rv, call);
+	h->logged_in = 1;
+	return 0;
+}
+
 int
 clv_hsm_login(clv_hsm_t *h, const clv_secret_t *pin)
 {
-	CK_RV rv;
-	int r = CLV_E_INTERNAL;
-
-	if (!secret_ok(pin)) {
-		r = CLV_E_INVALID_ARG;
-		goto out;
-	}
-	if ((r = need_session(h)) != 0)
-		goto out;
-	rv = h->mod->C_Login(h->session, CKU_USER, pin->p, (CK_ULONG)pin->len);
-	if (rv == CKR_USER_ALREADY_LOGGED_IN) {
-		clv_debug("already logged in");
-	} else if (rv != CKR_OK) {
-		r = P11_FAIL(rv, "C_Login");
-		goto out;
-	}
-	h->logged_in = 1;
-	r = 0;
-out:
-	return r;
+	return login_as(h, pin, CKU_USER);
 }
 
 int
 clv_hsm_login_so(clv_hsm_t *h, const clv_secret_t *pin)
 {
-	CK_RV rv;
-	int r = CLV_E_INTERNAL;
-
-	if (!secret_ok(pin)) {
-		r = CLV_E_INVALID_ARG;
-		goto out;
-	}
-	if ((r = need_session(h)) != 0)
-		goto out;
-	rv = h->mod->C_Login(h->session, CKU_SO, pin->p, (CK_ULONG)pin->len);
-	if (rv == CKR_USER_ALREADY_LOGGED_IN) {
-		clv_debug("already logged in as SO");
-	} else if (rv != CKR_OK) {
-		r = P11_FAIL(rv, "C_Login (SO)");
-		goto out;
-	}
-	h->logged_in = 1;
-	r = 0;
-out:
-	return r;
+	return login_as(h, pin, CKU_SO);
 }
 
 int

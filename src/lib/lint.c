@@ -555,6 +555,45 @@ check_alt_names_and_crldp(const ext_view_t *exts, size_t n_exts, const char *who
 		clv_der_free(&x);
 }
 
+/* authorityKeyIdentifier (when present) names the issuing CSCA's key. */
+static void
+check_aki_value(const ext_view_t *e, const clv_buf_t *issuer_ski, const char *decode_code,
+    const char *value_code, clv_lint_result_t *res)
+{
+	clv_buf_t b = { NULL, 0 };
+	asn1_node x;
+
+	if (e == NULL || (x = decode_ext(e, "AuthorityKeyIdentifier", decode_code, res)) == NULL)
+		return;
+	if (clv_der_read(x, "keyIdentifier", &b) != 0 || b.len != issuer_ski->len ||
+	    memcmp(b.data, issuer_ski->data, b.len) != 0)
+		finding(res, value_code, "authorityKeyIdentifier is not the issuing "
+		    "CSCA's subjectKeyIdentifier");
+	clv_buf_free(&b);
+	clv_der_free(&x);
+}
+
+/* Table 6, common to the ML/DL Signer and Document Signer columns: AKI of the
+ * CSCA, SKI of the key, keyUsage digitalSignature only (critical). */
+static void
+check_signer_key_exts(const ext_view_t *exts, size_t n_exts, const clv_pubkey_t *key,
+    const clv_buf_t *issuer_ski, const char *who, clv_lint_result_t *res)
+{
+	const ext_view_t *e;
+
+	e = find_ext(exts, n_exts, "2.5.29.35");
+	check_present(e, "aki", "authorityKeyIdentifier", 0, who, res);
+	check_aki_value(e, issuer_ski, "aki-decode", "aki-value", res);
+
+	e = find_ext(exts, n_exts, "2.5.29.14");
+	check_criticality(e, "ski", "subjectKeyIdentifier", 0, res);
+	check_ski_value(e, key, res);
+
+	e = find_ext(exts, n_exts, "2.5.29.15");
+	check_present(e, "ku", "keyUsage", 1, who, res);
+	check_key_usage_bits(e, CLV_KU_DIGITAL_SIGNATURE, "digitalSignature", res);
+}
+
 /* Extensions on the forbidden lists (two, either may be empty), and critical
  * ones that are neither known nor extra_known. */
 static void
@@ -719,24 +758,7 @@ clv_lint_signer_tbs(const unsigned char *tbs, size_t len, const clv_template_t *
 		goto out;
 	check_duplicates(exts, n_exts, res);
 
-	e = find_ext(exts, n_exts, "2.5.29.35");
-	check_present(e, "aki", "authorityKeyIdentifier", 0, who, res);
-	if (e != NULL && (x = decode_ext(e, "AuthorityKeyIdentifier", "aki-decode", res)) != NULL) {
-		if (clv_der_read(x, "keyIdentifier", &b) != 0 || b.len != issuer_ski->len ||
-		    memcmp(b.data, issuer_ski->data, b.len) != 0)
-			finding(res, "aki-value", "authorityKeyIdentifier is not the issuing "
-			    "CSCA's subjectKeyIdentifier");
-		clv_buf_free(&b);
-		clv_der_free(&x);
-	}
-
-	e = find_ext(exts, n_exts, "2.5.29.14");
-	check_criticality(e, "ski", "subjectKeyIdentifier", 0, res);
-	check_ski_value(e, key, res);
-
-	e = find_ext(exts, n_exts, "2.5.29.15");
-	check_present(e, "ku", "keyUsage", 1, who, res);
-	check_key_usage_bits(e, CLV_KU_DIGITAL_SIGNATURE, "digitalSignature", res);
+	check_signer_key_exts(exts, n_exts, key, issuer_ski, who, res);
 
 	e = find_ext(exts, n_exts, "2.5.29.37");
 	check_present(e, "eku", "extendedKeyUsage", 1, who, res);
@@ -895,24 +917,7 @@ clv_lint_ds_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 		goto out;
 	check_duplicates(exts, n_exts, res);
 
-	e = find_ext(exts, n_exts, "2.5.29.35");
-	check_present(e, "aki", "authorityKeyIdentifier", 0, who, res);
-	if (e != NULL && (x = decode_ext(e, "AuthorityKeyIdentifier", "aki-decode", res)) != NULL) {
-		if (clv_der_read(x, "keyIdentifier", &b) != 0 || b.len != issuer_ski->len ||
-		    memcmp(b.data, issuer_ski->data, b.len) != 0)
-			finding(res, "aki-value", "authorityKeyIdentifier is not the issuing "
-			    "CSCA's subjectKeyIdentifier");
-		clv_buf_free(&b);
-		clv_der_free(&x);
-	}
-
-	e = find_ext(exts, n_exts, "2.5.29.14");
-	check_criticality(e, "ski", "subjectKeyIdentifier", 0, res);
-	check_ski_value(e, key, res);
-
-	e = find_ext(exts, n_exts, "2.5.29.15");
-	check_present(e, "ku", "keyUsage", 1, who, res);
-	check_key_usage_bits(e, CLV_KU_DIGITAL_SIGNATURE, "digitalSignature", res);
+	check_signer_key_exts(exts, n_exts, key, issuer_ski, who, res);
 
 	e = find_ext(exts, n_exts, "2.5.29.16");
 	check_present(e, "pkup", "privateKeyUsagePeriod", 0, who, res);
@@ -1041,15 +1046,8 @@ clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max
 		finding(res, "crl-aki-missing", "authorityKeyIdentifier is mandatory");
 	else if (e->critical)
 		finding(res, "crl-aki-criticality", "authorityKeyIdentifier must be non-critical");
-	if (e != NULL && issuer_ski != NULL &&
-	    (x = decode_ext(e, "AuthorityKeyIdentifier", "crl-aki-decode", res)) != NULL) {
-		if (clv_der_read(x, "keyIdentifier", &b) != 0 || b.len != issuer_ski->len ||
-		    memcmp(b.data, issuer_ski->data, b.len) != 0)
-			finding(res, "crl-aki-value", "authorityKeyIdentifier is not the issuing "
-			    "CSCA's subjectKeyIdentifier");
-		clv_buf_free(&b);
-		clv_der_free(&x);
-	}
+	if (issuer_ski != NULL)
+		check_aki_value(e, issuer_ski, "crl-aki-decode", "crl-aki-value", res);
 	e = find_ext(exts, n_exts, "2.5.29.20");
 	if (e == NULL) {
 		finding(res, "crl-number-missing", "cRLNumber is mandatory");
