@@ -226,6 +226,15 @@ exec_sql(clv_store_t *s, const char *sql, const char *what)
 	return 0;
 }
 
+/* Runs a statement that returns no rows; "what" names it in the error. */
+static int
+step_done(clv_store_t *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	return rc == SQLITE_DONE ? 0 : clv_store_db_error(s, rc, what);
+}
+
 static int
 prepare(clv_store_t *s, const char *sql, sqlite3_stmt **st)
 {
@@ -687,10 +696,8 @@ clv_store_key_add(clv_store_t *s, const clv_key_record_t *k, int64_t *id_out)
 		r = clv_store_db_error(s, rc, "binding a key record");
 		goto out;
 	}
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-		r = clv_store_db_error(s, rc, "adding a key record");
+	if ((r = step_done(s, st, "adding a key record")) != 0)
 		goto out;
-	}
 	if (id_out != NULL)
 		*id_out = sqlite3_last_insert_rowid(s->db);
 	r = 0;
@@ -782,10 +789,8 @@ clv_store_key_set_state(clv_store_t *s, const char *label, const char *state)
 		r = clv_store_db_error(s, rc, "binding a key state");
 		goto out;
 	}
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-		r = clv_store_db_error(s, rc, "changing a key state");
+	if ((r = step_done(s, st, "changing a key state")) != 0)
 		goto out;
-	}
 	if (sqlite3_changes(s->db) != 1) {
 		r = CLV_E_DB_NOT_FOUND;
 		goto out;
@@ -825,11 +830,7 @@ clv_store_bundle_add(clv_store_t *s, const char *direction, const char *producer
 		r = clv_store_db_error(s, rc, "binding a bundle");
 		goto out;
 	}
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-		r = clv_store_db_error(s, rc, "recording a bundle");
-		goto out;
-	}
-	r = 0;
+	r = step_done(s, st, "recording a bundle");
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -914,11 +915,7 @@ clv_store_share_set_add(clv_store_t *s, const clv_share_set_record_t *rec)
 		r = clv_store_db_error(s, rc, "binding a share set");
 		goto out;
 	}
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-		r = clv_store_db_error(s, rc, "recording a share set");
-		goto out;
-	}
-	r = 0;
+	r = step_done(s, st, "recording a share set");
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -1021,10 +1018,8 @@ clv_store_share_set_state(clv_store_t *s, const char *set_id_hex, const char *st
 		r = clv_store_db_error(s, rc, "binding a share set state");
 		goto out;
 	}
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-		r = clv_store_db_error(s, rc, "changing a share set state");
+	if ((r = step_done(s, st, "changing a share set state")) != 0)
 		goto out;
-	}
 	r = sqlite3_changes(s->db) == 1 ? 0 : CLV_E_DB_NOT_FOUND;
 out:
 	sqlite3_finalize(st);
@@ -1126,10 +1121,8 @@ clv_store_object_add(clv_store_t *s, const clv_object_record_t *o, int64_t *id_o
 		r = clv_store_db_error(s, rc, "binding an object record");
 		goto out;
 	}
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-		r = clv_store_db_error(s, rc, "adding an object record");
+	if ((r = step_done(s, st, "adding an object record")) != 0)
 		goto out;
-	}
 	if (id_out != NULL)
 		*id_out = sqlite3_last_insert_rowid(s->db);
 	r = 0;
