@@ -487,7 +487,7 @@ bad:
 	return key_error(x, K_BC, "expected pathlen:N with N from 0 to 255, got '%s'", item);
 }
 
-/* "dirname:L=XXX[,ST=YYY]" with 1-3 upper-case letters each. */
+/* "dirname:L=<code>[,ST=<code>]", each code 1-3 upper-case letters. */
 static int
 parse_alt_name(tmpl_ctx_t *x, enum tmpl_key k, char loc[8], char st[8])
 {
