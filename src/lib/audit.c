@@ -92,6 +92,8 @@ static const char *const event_names[] = {
 	[CLV_EV_KEY_SELECTED] = "key-selected",
 	[CLV_EV_BUNDLE_EXPORTED] = "bundle-exported",
 	[CLV_EV_BUNDLE_IMPORTED] = "bundle-imported",
+	[CLV_EV_CERT_REVOKED] = "certificate-revoked",
+	[CLV_EV_DEVIATION_LIST_SIGNED] = "deviation-list-signed",
 };
 
 #define EVENT_NAMES_LEN (sizeof(event_names) / sizeof(event_names[0]))

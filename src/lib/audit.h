@@ -56,6 +56,8 @@ typedef enum clv_audit_event {
 	CLV_EV_KEY_SELECTED = 37,
 	CLV_EV_BUNDLE_EXPORTED = 38,
 	CLV_EV_BUNDLE_IMPORTED = 39,
+	CLV_EV_CERT_REVOKED = 40,
+	CLV_EV_DEVIATION_LIST_SIGNED = 41,
 } clv_audit_event_t;
 
 /* "key-generated"; "unknown" for a value that is not in the list. */

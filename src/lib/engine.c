@@ -31,6 +31,7 @@
 #include "cms.h"
 #include "bundle.h"
 #include "csr.h"
+#include "revoke.h"
 #include "transcript.h"
 #include "x509.h"
 
@@ -720,6 +721,10 @@ out:
 	return r;
 }
 
+static int record_output_revoking(engine_t *, output_state_t *, clv_object_record_t *,
+    const key_state_t *, clv_audit_event_t, const char *, const char *,
+    const clv_revocation_t *, size_t, clv_diag_t *);
+
 /*
  * Records an issued object in the store and the audit trail in one
  * transaction (its serial is then spent, whatever happens next), and writes
@@ -729,6 +734,34 @@ static int
 record_output(engine_t *e, output_state_t *o, clv_object_record_t *rec, const key_state_t *k,
     clv_audit_event_t ev, const char *detail, const char *new_key_state, clv_diag_t *diag)
 {
+	return record_output_revoking(e, o, rec, k, ev, detail, new_key_state, NULL, 0, diag);
+}
+
+/* The revocations a CRL brings are recorded with it, or not at all. */
+static int
+record_revocations(engine_t *e, const key_state_t *k, const clv_revocation_t *rv, size_t n)
+{
+	char detail[1024], when[21];
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if ((r = clv_store_revocation_add(e->store, k->label, &rv[i], e->o->rehearsal)) != 0)
+			return r;
+		clv_time_format(rv[i].revoked, when);
+		snprintf(detail, sizeof(detail), "certificate serial %s revoked as of %s: %s",
+		    rv[i].serial_hex, when, rv[i].reason);
+		if ((r = engine_audit(e, CLV_EV_CERT_REVOKED, k->uri, NULL, "ok", detail)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+record_output_revoking(engine_t *e, output_state_t *o, clv_object_record_t *rec,
+    const key_state_t *k, clv_audit_event_t ev, const char *detail, const char *new_key_state,
+    const clv_revocation_t *rv, size_t n_rv, clv_diag_t *diag)
+{
 	int r;
 
 	memcpy(rec->sha256, o->sha256, 32);
@@ -737,7 +770,8 @@ record_output(engine_t *e, output_state_t *o, clv_object_record_t *rec, const ke
 	rec->der_len = o->der.len;
 	if ((r = clv_store_begin(e->store)) != 0)
 		return clv_diag_set(diag, r, "store: cannot begin a transaction");
-	if ((r = clv_store_object_add(e->store, rec, NULL)) != 0 ||
+	if ((r = record_revocations(e, k, rv, n_rv)) != 0 ||
+	    (r = clv_store_object_add(e->store, rec, NULL)) != 0 ||
 	    (new_key_state != NULL &&
 	    (r = clv_store_key_set_state(e->store, k->label, new_key_state)) != 0) ||
 	    (r = engine_audit(e, ev, k->uri, o->sha256, "ok", detail)) != 0 ||
@@ -1573,6 +1607,101 @@ out:
 	return r;
 }
 
+/*
+ * The revocations a CRL step brings (revocations= names the list, see
+ * revoke.h): each must be a certificate this key issued, not revoked yet,
+ * revoked no later than the CRL's thisUpdate and not before the certificate
+ * was issued.  A refusal names the serial and signs nothing.  digest is the
+ * list file's SHA-256 in hex ("" without a list), fixed in the intent.
+ */
+static int
+crl_new_revocations(engine_t *e, const clv_script_step_t *st, const key_state_t *k,
+    time_t this_update, clv_revocation_t **out, size_t *n_out, char digest[65],
+    clv_diag_t *diag)
+{
+	const char *name = clv_script_param(st, "revocations");
+	clv_revocation_t *v = NULL, old;
+	clv_object_record_t cert;
+	clv_buf_t raw = { NULL, 0 };
+	unsigned char sha[32];
+	char path[PATH_MAX], when[21], issued[21];
+	size_t n = 0, i;
+	int found, r;
+
+	*out = NULL;
+	*n_out = 0;
+	digest[0] = '\0';
+	if (name == NULL)
+		return 0;
+	if (name[0] == '/')
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", e->script->dir, name);
+	if ((r = clv_file_read(path, 1 << 20, &raw, diag)) != 0)
+		return r;
+	clv_sha256(raw.data, raw.len, sha);
+	clv_buf_free(&raw);
+	clv_hex(sha, 32, digest);
+	if ((r = clv_revocations_load(path, &v, &n, diag)) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		clv_time_format(v[i].revoked, when);
+		r = clv_store_cert_find(e->store, k->label, v[i].serial_hex, &cert);
+		if (r == CLV_E_DB_NOT_FOUND) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "%s: [revoke %s]: the key '%s' issued "
+			    "no certificate with this serial; nothing was signed", path,
+			    v[i].serial_hex, k->label);
+			goto out;
+		}
+		if (r != 0 ||
+		    (r = clv_store_revocation_find(e->store, k->label, v[i].serial_hex, &old,
+		    &found)) != 0) {
+			r = clv_diag_set(diag, r, "store: cannot look up serial %s", v[i].serial_hex);
+			goto out;
+		}
+		if (found) {
+			clv_time_format(old.revoked, issued);
+			r = clv_diag_set(diag, CLV_E_POLICY, "%s: [revoke %s]: already revoked as "
+			    "of %s (%s); every CRL of the key lists it; nothing was signed", path,
+			    v[i].serial_hex, issued, old.reason);
+			goto out;
+		}
+		if (v[i].revoked > this_update) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "%s: [revoke %s]: date %s is after the "
+			    "CRL's thisUpdate; a revocation is recorded once it has happened; "
+			    "nothing was signed", path, v[i].serial_hex, when);
+			goto out;
+		}
+		if (v[i].revoked < cert.not_before) {
+			clv_time_format(cert.not_before, issued);
+			r = clv_diag_set(diag, CLV_E_POLICY, "%s: [revoke %s]: date %s is before the "
+			    "certificate's notBefore %s; nothing was signed", path, v[i].serial_hex,
+			    when, issued);
+			goto out;
+		}
+		v[i].recorded = this_update;
+		engine_say(e, CLV_MSG_INFO, "revoking serial %s (%s) as of %s: %s",
+		    v[i].serial_hex, cert.subject, when, v[i].reason);
+	}
+	*out = v;
+	*n_out = n;
+	v = NULL;
+	r = 0;
+out:
+	free(v);
+	return r;
+}
+
+/* A serial's big-endian octets from the store's hex (odd length allowed). */
+static int
+serial_octets(const char *hex, clv_buf_t *out)
+{
+	char even[42];
+
+	snprintf(even, sizeof(even), "%s%s", strlen(hex) % 2 ? "0" : "", hex);
+	return clv_unhex(even, out);
+}
+
 static int
 step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
@@ -1592,7 +1721,11 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	unsigned char num[8];
 	char num_hex[17], fp[96], detail[1024];
 	uint64_t last = 0, next;
-	size_t i, nlen;
+	clv_revocation_t *fresh = NULL, *stored = NULL;
+	clv_buf_t *serials = NULL;
+	time_t *dates = NULL;
+	size_t n_fresh = 0, n_stored = 0, n_all = 0, i, nlen;
+	char digest[65];
 	int r;
 
 	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
@@ -1637,12 +1770,48 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 			return r;
 		next = rs->number;
 		req.this_update = rs->when;
+		if ((r = crl_new_revocations(e, st, k, req.this_update, &fresh, &n_fresh, digest,
+		    diag)) != 0)
+			return r;
+		if (strcmp(digest, rs->inputs) != 0) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': resuming: the revocation "
+			    "list is not the one the interrupted run was about to sign; nothing was "
+			    "signed", st->id);
+			goto out;
+		}
 		engine_say(e, CLV_MSG_INFO, "resuming: CRL number %llu was about to be signed; "
 		    "signing it now with the same number and time", (unsigned long long)next);
-	} else if ((r = intent(e, st, "intent-sign-crl", "label=%s number=%llu when=%lld",
-	    k->label, (unsigned long long)next, (long long)req.this_update)) != 0) {
-		return r;
+	} else {
+		if ((r = crl_new_revocations(e, st, k, req.this_update, &fresh, &n_fresh, digest,
+		    diag)) != 0)
+			return r;
+		if ((r = intent(e, st, "intent-sign-crl", "label=%s number=%llu when=%lld%s%s",
+		    k->label, (unsigned long long)next, (long long)req.this_update,
+		    digest[0] ? " inputs=" : "", digest)) != 0)
+			goto out;
 	}
+
+	/* every revocation of the key so far, then the new ones */
+	if ((r = clv_store_revocations(e->store, k->label, &stored, &n_stored)) != 0) {
+		r = clv_diag_set(diag, r, "store: cannot read the revocations of '%s'", k->label);
+		goto out;
+	}
+	n_all = n_stored + n_fresh;
+	if (n_all > 0 && ((serials = calloc(n_all, sizeof(*serials))) == NULL ||
+	    (dates = calloc(n_all, sizeof(*dates))) == NULL)) {
+		r = CLV_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n_all; i++) {
+		const clv_revocation_t *rv = i < n_stored ? &stored[i] : &fresh[i - n_stored];
+
+		if ((r = serial_octets(rv->serial_hex, &serials[i])) != 0)
+			goto out;
+		dates[i] = rv->revoked;
+	}
+	req.n_revoked = n_all;
+	req.revoked_serials = serials;
+	req.revocation_dates = dates;
 	for (i = 0; i < sizeof(num); i++)
 		num[i] = (unsigned char)(next >> (8 * (sizeof(num) - 1 - i)));
 	for (i = 0; i + 1 < sizeof(num) && num[i] == 0; i++)
@@ -1682,11 +1851,19 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	colon_fp(o->sha256, fp);
 	snprintf(detail, sizeof(detail), "CSCA CRL number %llu, %zu revoked, SHA-256 %s",
 	    (unsigned long long)next, crl->n_revoked, fp);
-	if ((r = record_output(e, o, &rec, k, CLV_EV_CRL_ISSUED, detail, NULL, diag)) != 0)
+	if ((r = record_output_revoking(e, o, &rec, k, CLV_EV_CRL_ISSUED, detail, NULL, fresh,
+	    n_fresh, diag)) != 0)
 		goto out;
-	snprintf(e->summary, sizeof(e->summary), "CRL %s.der number %llu", oname,
-	    (unsigned long long)next);
+	snprintf(e->summary, sizeof(e->summary), "CRL %s.der number %llu, %zu revoked (%zu new)",
+	    oname, (unsigned long long)next, n_all, n_fresh);
 out:
+	if (serials != NULL)
+		for (i = 0; i < n_all; i++)
+			clv_buf_free(&serials[i]);
+	free(serials);
+	free(dates);
+	free(fresh);
+	free(stored);
 	clv_crl_free(crl);
 	clv_buf_free(&tbs);
 	return r;
@@ -2100,6 +2277,8 @@ resume_record(void *ctx, const clv_transcript_record_t *rec)
 			rs->number = strtoull(v, NULL, 10);
 		if (intent_field(rec->detail, "when", v, sizeof(v)) == 0)
 			rs->when = (time_t)strtoll(v, NULL, 10);
+		if (intent_field(rec->detail, "inputs", v, sizeof(v)) == 0)
+			snprintf(rs->inputs, sizeof(rs->inputs), "%s", v);
 	}
 	return 0;
 }

@@ -53,6 +53,7 @@ typedef struct resume_step {
 	char serial[41];            /* certificate serial drawn */
 	uint64_t number;            /* CRL number */
 	time_t when;                /* notBefore / thisUpdate fixed in the intent */
+	char inputs[65];            /* SHA-256 of the step's input file, if any */
 } resume_step_t;
 
 typedef struct engine {

@@ -963,6 +963,37 @@ out:
 	return r;
 }
 
+/* One revokedCertificates entry: a positive serial not listed before, a
+ * revocationDate no later than thisUpdate. */
+static void
+check_crl_entry(asn1_node n, int i, time_t this_update, clv_lint_result_t *res)
+{
+	clv_buf_t a = { NULL, 0 }, b = { NULL, 0 };
+	char p[128];
+	time_t when = 0;
+	int j;
+
+	snprintf(p, sizeof(p), "revokedCertificates.?%d.userCertificate", i);
+	if (clv_der_read(n, p, &a) != 0 || a.len == 0 || (a.data[0] & 0x80)) {
+		finding(res, "crl-entry-serial", "entry %d: the serial must be a positive INTEGER", i);
+		goto out;
+	}
+	for (j = 1; j < i; j++) {
+		snprintf(p, sizeof(p), "revokedCertificates.?%d.userCertificate", j);
+		if (clv_der_read(n, p, &b) == 0 && b.len == a.len &&
+		    memcmp(a.data, b.data, a.len) == 0)
+			finding(res, "crl-entry-duplicate", "entries %d and %d list the same serial",
+			    j, i);
+		clv_buf_free(&b);
+	}
+	snprintf(p, sizeof(p), "revokedCertificates.?%d.revocationDate", i);
+	check_time(n, p, "revocationDate", res, &when);
+	if (when && this_update && when > this_update)
+		finding(res, "crl-entry-date", "entry %d: revocationDate is after thisUpdate", i);
+out:
+	clv_buf_free(&a);
+}
+
 int
 clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max_interval,
     const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res)
@@ -1035,6 +1066,7 @@ clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t *max
 				    asn1_read_value(n, p, buf, &l) != ASN1_VALUE_NOT_FOUND)
 					finding(res, "crl-entry-ext",
 					    "CRL entry extensions must not be used (entry %d)", i);
+				check_crl_entry(n, i, tu, res);
 			}
 		}
 	}

@@ -34,7 +34,7 @@ static const action_spec_t action_specs[] = {
 	{ CLV_ACT_ISSUE_SELF_SIGNED, "issue-self-signed",
 	    { "key", "template", "output", NULL }, { "validity", NULL } },
 	{ CLV_ACT_ISSUE_CRL, "issue-crl",
-	    { "key", "cert", "output", NULL }, { "next_update", NULL } },
+	    { "key", "cert", "output", NULL }, { "next_update", "revocations", NULL } },
 	{ CLV_ACT_SHOW_FINGERPRINTS, "show-fingerprints", { NULL }, { NULL } },
 	{ CLV_ACT_WITNESS_ACK, "witness-ack", { NULL }, { "role", NULL } },
 	{ CLV_ACT_LOGOUT, "logout", { NULL }, { NULL } },

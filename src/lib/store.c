@@ -190,11 +190,38 @@ static const char migration_3[] =
 	"  SELECT RAISE(ABORT, 'bundle records are never deleted');\n"
 	"END;\n";
 
+/*
+ * Schema v4: revocations.  One row per revoked certificate, pointing at the
+ * certificate the store issued; every later CRL of the issuing key lists it.
+ * A revocation is never taken back (Doc 9303-12 has no certificateHold).
+ */
+static const char migration_4[] =
+	"CREATE TABLE revocations (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  object_id INTEGER NOT NULL UNIQUE REFERENCES objects (id),\n"
+	"  revoked INTEGER NOT NULL,\n"
+	"  recorded INTEGER NOT NULL,\n"
+	"  reason TEXT NOT NULL,\n"
+	"  rehearsal INTEGER NOT NULL CHECK (rehearsal IN (0, 1))\n"
+	");\n"
+	"CREATE TRIGGER revocations_certificates_only BEFORE INSERT ON revocations\n"
+	"  WHEN (SELECT kind FROM objects WHERE id = NEW.object_id) IS NOT 'certificate'\n"
+	"BEGIN\n"
+	"  SELECT RAISE(ABORT, 'only certificates are revoked');\n"
+	"END;\n"
+	"CREATE TRIGGER revocations_no_update BEFORE UPDATE ON revocations BEGIN\n"
+	"  SELECT RAISE(ABORT, 'revocations are never changed');\n"
+	"END;\n"
+	"CREATE TRIGGER revocations_no_delete BEFORE DELETE ON revocations BEGIN\n"
+	"  SELECT RAISE(ABORT, 'revocations are never taken back');\n"
+	"END;\n";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CLV_STORE_SCHEMA_VERSION,
@@ -1200,6 +1227,191 @@ clv_store_object_by_serial(clv_store_t *s, const char *kind, const char *issuer_
 out:
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+clv_store_cert_find(clv_store_t *s, const char *issuer_label, const char *serial_hex,
+    clv_object_record_t *out)
+{
+	static const char sql[] =
+	    "SELECT id, subject, sha256, created, not_before, not_after, rehearsal "
+	    "FROM objects WHERE kind = 'certificate' AND issuer_label = ?1 AND serial_hex = ?2";
+	clv_object_record_t o;
+	sqlite3_stmt *st = NULL;
+	const void *sha;
+	char serial[41];
+	int r = CLV_E_INTERNAL, rc;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (s == NULL || issuer_label == NULL || out == NULL ||
+	    serial_normalise(serial_hex, serial) != 0)
+		return CLV_E_INVALID_ARG;
+	memset(&o, 0, sizeof(o));
+	if ((r = prepare(s, sql, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, issuer_label)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, serial)) != SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding a serial");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		r = CLV_E_DB_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = clv_store_db_error(s, rc, "looking up a certificate");
+		goto out;
+	}
+	o.id = sqlite3_column_int64(st, 0);
+	if ((r = column_text(s, st, 1, o.subject, sizeof(o.subject))) != 0)
+		goto out;
+	sha = sqlite3_column_blob(st, 2);
+	if (sha == NULL || sqlite3_column_bytes(st, 2) != 32) {
+		r = CLV_E_DB;
+		goto out;
+	}
+	memcpy(o.sha256, sha, 32);
+	o.created = (time_t)sqlite3_column_int64(st, 3);
+	o.not_before = (time_t)sqlite3_column_int64(st, 4);
+	o.not_after = (time_t)sqlite3_column_int64(st, 5);
+	o.rehearsal = sqlite3_column_int(st, 6) ? 1 : 0;
+	snprintf(o.kind, sizeof(o.kind), "certificate");
+	snprintf(o.issuer_label, sizeof(o.issuer_label), "%s", issuer_label);
+	snprintf(o.serial_hex, sizeof(o.serial_hex), "%s", serial);
+	*out = o;
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+clv_store_revocation_add(clv_store_t *s, const char *issuer_label, const clv_revocation_t *rv,
+    int rehearsal)
+{
+	static const char sql[] =
+	    "INSERT INTO revocations (object_id, revoked, recorded, reason, rehearsal) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)";
+	clv_object_record_t o;
+	sqlite3_stmt *st = NULL;
+	int found = 0, r, rc;
+
+	if (s == NULL || issuer_label == NULL || rv == NULL || !text_fits(rv->reason,
+	    sizeof(rv->reason)))
+		return CLV_E_INVALID_ARG;
+	if ((r = clv_store_cert_find(s, issuer_label, rv->serial_hex, &o)) != 0)
+		return r;
+	if ((r = clv_store_revocation_find(s, issuer_label, rv->serial_hex, NULL, &found)) != 0)
+		return r;
+	if (found)
+		return CLV_E_DB_CONSTRAINT;
+	if ((r = prepare(s, sql, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, o.id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)rv->revoked)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 3, (sqlite3_int64)rv->recorded)) != SQLITE_OK ||
+	    (rc = bind_text(st, 4, rv->reason)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 5, rehearsal ? 1 : 0)) != SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding a revocation");
+		goto out;
+	}
+	r = step_done(s, st, "recording a revocation");
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Rows of revocations under issuer_label (and one serial if given). */
+static int
+revocations_query(clv_store_t *s, const char *issuer_label, const char *serial,
+    clv_revocation_t **out, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT o.serial_hex, r.revoked, r.recorded, r.reason FROM revocations r "
+	    "JOIN objects o ON o.id = r.object_id "
+	    "WHERE o.issuer_label = ?1 AND (?2 IS NULL OR o.serial_hex = ?2) ORDER BY r.id";
+	clv_revocation_t *v = NULL, *nv;
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0, count = 0;
+	int r, rc;
+
+	if ((r = prepare(s, sql, &st)) != 0)
+		return r;
+	if ((rc = bind_text(st, 1, issuer_label)) != SQLITE_OK ||
+	    (rc = serial != NULL ? bind_text(st, 2, serial) : sqlite3_bind_null(st, 2)) !=
+	    SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding an issuer label");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				r = CLV_E_NOMEM;
+				goto out;
+			}
+			v = nv;
+		}
+		memset(&v[count], 0, sizeof(v[count]));
+		if ((r = column_text(s, st, 0, v[count].serial_hex,
+		    sizeof(v[count].serial_hex))) != 0 ||
+		    (r = column_text(s, st, 3, v[count].reason, sizeof(v[count].reason))) != 0)
+			goto out;
+		v[count].revoked = (time_t)sqlite3_column_int64(st, 1);
+		v[count].recorded = (time_t)sqlite3_column_int64(st, 2);
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = clv_store_db_error(s, rc, "reading revocations");
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+	r = 0;
+out:
+	free(v);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+clv_store_revocation_find(clv_store_t *s, const char *issuer_label, const char *serial_hex,
+    clv_revocation_t *out, int *found)
+{
+	clv_revocation_t *v = NULL;
+	char serial[41];
+	size_t n = 0;
+	int r;
+
+	if (found != NULL)
+		*found = 0;
+	if (s == NULL || issuer_label == NULL || found == NULL ||
+	    serial_normalise(serial_hex, serial) != 0)
+		return CLV_E_INVALID_ARG;
+	if ((r = revocations_query(s, issuer_label, serial, &v, &n)) != 0)
+		return r;
+	if (n > 0) {
+		*found = 1;
+		if (out != NULL)
+			*out = v[0];
+	}
+	free(v);
+	return 0;
+}
+
+int
+clv_store_revocations(clv_store_t *s, const char *issuer_label, clv_revocation_t **out,
+    size_t *n)
+{
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || issuer_label == NULL || out == NULL || n == NULL)
+		return CLV_E_INVALID_ARG;
+	return revocations_query(s, issuer_label, NULL, out, n);
 }
 
 int

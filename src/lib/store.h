@@ -13,7 +13,7 @@
 
 typedef struct clv_store clv_store_t;
 
-#define CLV_STORE_SCHEMA_VERSION 3
+#define CLV_STORE_SCHEMA_VERSION 4
 
 /* Opens (creating if create != 0) and migrates forward to the current schema.
  * A database with a newer schema is refused with CLV_E_DB_SCHEMA. */
@@ -76,6 +76,31 @@ int clv_store_object_by_serial(clv_store_t *s, const char *kind, const char *iss
     const char *serial_hex, unsigned char sha256[32]);
 /* Highest CRL number issued under issuer_label, 0 if none. */
 int clv_store_crl_number_last(clv_store_t *s, const char *issuer_label, uint64_t *out);
+/* The certificate issuer_label issued with serial_hex (no DER);
+ * CLV_E_DB_NOT_FOUND if none. */
+int clv_store_cert_find(clv_store_t *s, const char *issuer_label, const char *serial_hex,
+    clv_object_record_t *out);
+
+/* Revocations (schema v4): a certificate the store issued, revoked on a date;
+ * never changed or taken back. */
+typedef struct clv_revocation {
+	char serial_hex[41];        /* the certificate's serial, lowercase hex */
+	time_t revoked;             /* the CRL entry's revocationDate */
+	time_t recorded;
+	char reason[256];           /* for the record; not put in the CRL */
+} clv_revocation_t;
+
+/* CLV_E_DB_NOT_FOUND if issuer_label issued no certificate with that serial,
+ * CLV_E_DB_CONSTRAINT if it is already revoked. */
+int clv_store_revocation_add(clv_store_t *s, const char *issuer_label,
+    const clv_revocation_t *rv, int rehearsal);
+/* Whether the certificate is revoked; *out filled if so. */
+int clv_store_revocation_find(clv_store_t *s, const char *issuer_label, const char *serial_hex,
+    clv_revocation_t *out, int *found);
+/* Every revocation under issuer_label in the order recorded (caller frees *out). */
+int clv_store_revocations(clv_store_t *s, const char *issuer_label, clv_revocation_t **out,
+    size_t *n);
+
 /* DER of the object with this sha256 (caller frees).  CLV_E_DB_NOT_FOUND if
  * unknown, CLV_E_INTEGRITY if the stored DER no longer has that hash. */
 int clv_store_object_der(clv_store_t *s, const unsigned char sha256[32], clv_buf_t *out);

@@ -85,4 +85,66 @@ EOP
 refuse "a request whose signature fails is refused (no proof of possession)" 'ds1.csr: its signature does not verify' \
 	"$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/out4" "$T/s2/ds-certs.ceremony"
 
+# revocation: ds-1 revoked by serial in the next CRL, which openssl then
+# enforces; later CRLs keep listing it; bad lists sign nothing
+R=$T/r
+mkdir -p "$R"
+cp "$top_srcdir/ceremony-scripts/csca-revoke.ceremony" "$top_srcdir/ceremony-scripts/csca-crl.ceremony" \
+	"$T/c/csca.tmpl" "$R/"
+cp "$T/csca/csca.der" "$R/csca.der"
+s1=$(openssl x509 -in "$T/out/ds-1.pem" -noout -serial | cut -d= -f2)
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+printf '# lost on the DS host\n[revoke %s]\ndate = %s\nreason = DS host 1 lost its key\n' "$s1" "$now" \
+	>"$R/revocations.conf"
+if "$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/rev" \
+    "$R/csca-revoke.ceremony" >"$T/rev.log" 2>&1; then
+	ok "the revocation ceremony signs a CRL"
+else
+	not_ok "the revocation ceremony signs a CRL"; tail -15 "$T/rev.log" | sed 's/^/    /'
+fi
+has "the revocation is listed before signing" "revoking serial $(echo "$s1" | tr A-F a-f | sed 's/^0*//') .*Document Signer ds1" "$T/rev.log"
+check "the CRL verifies under the CSCA" sh -c "openssl crl -in '$T/rev/csca-crl.pem' -CAfile '$T/csca/csca.pem' -noout 2>&1 | grep -q 'verify OK'"
+openssl crl -in "$T/rev/csca-crl.pem" -noout -text >"$T/rev.txt"
+has "the CRL lists ds-1's serial" "Serial Number: 0*$s1" "$T/rev.txt"
+if grep -q 'CRL entry extensions' "$T/rev.txt"; then not_ok "no CRL entry extensions (Doc 9303-12)"; else ok "no CRL entry extensions (Doc 9303-12)"; fi
+refuse "openssl verify -crl_check refuses ds-1 as revoked" 'certificate revoked' \
+	openssl verify -crl_check -CAfile "$T/csca/csca.pem" -CRLfile "$T/rev/csca-crl.pem" "$T/out/ds-1.pem"
+check "openssl verify -crl_check accepts ds-2" \
+	openssl verify -crl_check -CAfile "$T/csca/csca.pem" -CRLfile "$T/rev/csca-crl.pem" "$T/out/ds-2.pem"
+"$CONCLAVE" audit show --store "$DB" >"$T/rev-audit.txt" 2>&1
+has "the audit trail records the revocation with its reason" 'certificate-revoked.*DS host 1 lost its key' "$T/rev-audit.txt"
+check "the revocation ceremony's transcript verifies" "$CONCLAVE" transcript verify "$T/rev"
+ls "$T/rev/bundle-ds" "$T/rev/bundle-pkd" >/dev/null 2>&1 && ok "the CRL goes out in bundles for the DS hosts and the PKD" ||
+	not_ok "the CRL goes out in bundles for the DS hosts and the PKD"
+
+rev_refused() {
+	refuse "$1" "$2" "$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" \
+		--out "$T/rev-$3" "$R/csca-revoke.ceremony"
+	if [ -e "$T/rev-$3/csca-crl.der" ]; then not_ok "$1: nothing signed"; else ok "$1: nothing signed"; fi
+}
+rev_refused "a serial already revoked is refused" "already revoked as of" again
+s2=$(openssl x509 -in "$T/out/ds-2.pem" -noout -serial | cut -d= -f2)
+printf '[revoke 0BADC0FFEE]\ndate = %s\nreason = typo\n' "$now" >"$R/revocations.conf"
+rev_refused "an unknown serial is refused" "\[revoke badc0ffee\]: the key 'UT-CSCA-DS' issued no certificate with this serial" unknown
+printf '[revoke %s]\ndate = 2099-01-01\nreason = early\n' "$s2" >"$R/revocations.conf"
+rev_refused "a revocation dated after thisUpdate is refused" "date 2099-01-01T00:00:00Z is after the CRL's thisUpdate" future
+printf '[revoke %s]\ndate = 2020-01-01\nreason = before its time\n' "$s2" >"$R/revocations.conf"
+rev_refused "a revocation dated before the certificate is refused" "is before the certificate's notBefore" past
+printf '[revoke %s]\ndate = %s\n' "$s2" "$now" >"$R/revocations.conf"
+rev_refused "a revocation without a reason is refused, naming the line" "revocations.conf:1: \[revoke $s2\]: reason: expected" noreason
+printf '[revoke %s]\ndate = 20/11/2026\nreason = x\n' "$s2" >"$R/revocations.conf"
+rev_refused "a malformed date is refused, naming the line" "revocations.conf:2: .*date: expected YYYY-MM-DD" baddate
+# the next routine CRL still lists ds-1
+if "$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/crl-next" \
+    "$R/csca-crl.ceremony" >"$T/crl-next.log" 2>&1; then
+	openssl crl -in "$T/crl-next/csca-crl.pem" -noout -text >"$T/crl-next.txt"
+	has "the next routine CRL still lists ds-1" "Serial Number: 0*$s1" "$T/crl-next.txt"
+	n1=$(openssl crl -in "$T/rev/csca-crl.pem" -noout -crlnumber | cut -d= -f2)
+	n2=$(openssl crl -in "$T/crl-next/csca-crl.pem" -noout -crlnumber | cut -d= -f2)
+	[ "$(printf %d "$n2")" -eq "$(( $(printf %d "$n1") + 1 ))" ] && ok "the refused runs spent no CRL number ($n1 then $n2)" ||
+		not_ok "the refused runs spent no CRL number ($n1 then $n2)"
+else
+	not_ok "the next routine CRL"; tail -15 "$T/crl-next.log" | sed 's/^/    /'
+fi
+
 finish

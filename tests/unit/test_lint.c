@@ -220,6 +220,11 @@ test_rehearsal_stamp_in_cn(void)
 	clv_buf_free(&name);
 }
 
+/* How crl_tbs lists its two revoked entries: as a ceremony does, the same
+ * serial twice, or the second revoked an hour after thisUpdate. */
+enum { CRL_ENTRIES_GOOD, CRL_ENTRIES_DUPLICATE, CRL_ENTRIES_FUTURE };
+static int crl_entries = CRL_ENTRIES_GOOD;
+
 /* The TBS of a CRL from the base template's issuer (and its name and key id). */
 static int
 crl_tbs(time_t this_update, time_t next_update, size_t n_revoked, clv_buf_t *tbs,
@@ -233,7 +238,10 @@ crl_tbs(time_t this_update, time_t next_update, size_t n_revoked, clv_buf_t *tbs
 
 	memset(serials, 0, sizeof(serials));
 	clv_buf_set(&serials[0], "\x01\x02", 2);
-	clv_buf_set(&serials[1], "\x7f", 1);
+	clv_buf_set(&serials[1], crl_entries == CRL_ENTRIES_DUPLICATE ? "\x01\x02" : "\x7f",
+	    crl_entries == CRL_ENTRIES_DUPLICATE ? 2 : 1);
+	if (crl_entries == CRL_ENTRIES_FUTURE)
+		dates[1] = this_update + 3600;
 	memset(&req, 0, sizeof(req));
 	if ((r = clv_issue_name(&base, 0, name)) != 0)
 		return r;
@@ -350,6 +358,16 @@ test_crl_lints(void)
 	CU_ASSERT(has_finding(&lr, "crl-next-update-limit"));
 	/* nextUpdate before thisUpdate is refused by the builder itself */
 	CU_ASSERT_EQUAL(crl_lint(now, now - 1, 0, &lr), CLV_E_INVALID_ARG);
+	/* revoked entries: one serial twice, a revocation after thisUpdate */
+	crl_entries = CRL_ENTRIES_DUPLICATE;
+	CU_ASSERT_EQUAL(crl_lint(now, now + 90 * 86400, 2, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "crl-entry-duplicate"));
+	CU_ASSERT(!has_finding(&lr, "crl-entry-date"));
+	crl_entries = CRL_ENTRIES_FUTURE;
+	CU_ASSERT_EQUAL(crl_lint(now, now + 90 * 86400, 2, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "crl-entry-date"));
+	CU_ASSERT(!has_finding(&lr, "crl-entry-duplicate"));
+	crl_entries = CRL_ENTRIES_GOOD;
 }
 
 /* ---- ML / DL signer certificates, issued by the CSCA of base ------------------- */

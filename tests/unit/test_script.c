@@ -251,7 +251,7 @@ test_unknown_parameter(void)
 	    "unknown parameter 'key' for action 'login' (expected: none)");
 	expect_steps_error(GEN("gen", "k") "[step crl]\naction = issue-crl\ntitle = C\n"
 	    "validity = 1y\n", 21,
-	    "(expected: key, cert, output, next_update)");
+	    "(expected: key, cert, output, next_update, revocations)");
 }
 
 static void

@@ -467,6 +467,74 @@ test_crl_number_last(void)
 }
 
 static void
+test_revocations(void)
+{
+	static const unsigned char der1[] = { 0x30, 0x03, 0x02, 0x01, 0x11 };
+	static const unsigned char der2[] = { 0x30, 0x03, 0x02, 0x01, 0x12 };
+	static const unsigned char der3[] = { 0x30, 0x03, 0x02, 0x01, 0x13 };
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_object_record_t o, c;
+	clv_revocation_t rv, got, *all = NULL;
+	size_t n = 99;
+	int found = -1;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	s = open_with_keys(path);
+	object_fill(&o, "certificate", "csca-2026", "0a1b", der1, sizeof(der1));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == 0);
+	object_fill(&o, "certificate", "csca-2026", "ff", der2, sizeof(der2));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == 0);
+	object_fill(&o, "crl", "csca-2026", "0c", der3, sizeof(der3));
+	CU_ASSERT(clv_store_object_add(s, &o, NULL) == 0);
+	CU_ASSERT(clv_store_cert_find(s, "csca-2026", "A1B", &c) == 0);
+	CU_ASSERT(strcmp(c.serial_hex, "a1b") == 0 && c.not_before == 1767225600);
+	CU_ASSERT(clv_store_cert_find(s, "csca-2027", "a1b", &c) == CLV_E_DB_NOT_FOUND);
+	/* a CRL number is no certificate */
+	CU_ASSERT(clv_store_cert_find(s, "csca-2026", "0c", &c) == CLV_E_DB_NOT_FOUND);
+
+	CU_ASSERT(clv_store_revocations(s, "csca-2026", &all, &n) == 0 && n == 0);
+	free(all);
+	memset(&rv, 0, sizeof(rv));
+	snprintf(rv.serial_hex, sizeof(rv.serial_hex), "ff");
+	rv.revoked = 1767312000;
+	rv.recorded = 1767398400;
+	snprintf(rv.reason, sizeof(rv.reason), "key lost");
+	CU_ASSERT(clv_store_revocation_add(s, "csca-2026", &rv, 1) == 0);
+	/* once only, and only certificates the key issued */
+	CU_ASSERT(clv_store_revocation_add(s, "csca-2026", &rv, 1) == CLV_E_DB_CONSTRAINT);
+	CU_ASSERT(clv_store_revocation_add(s, "csca-2027", &rv, 1) == CLV_E_DB_NOT_FOUND);
+	snprintf(rv.serial_hex, sizeof(rv.serial_hex), "0c");
+	CU_ASSERT(clv_store_revocation_add(s, "csca-2026", &rv, 1) == CLV_E_DB_NOT_FOUND);
+	snprintf(rv.serial_hex, sizeof(rv.serial_hex), "00a1b");
+	rv.revoked = 1767300000;
+	CU_ASSERT(clv_store_revocation_add(s, "csca-2026", &rv, 1) == 0);
+
+	CU_ASSERT(clv_store_revocation_find(s, "csca-2026", "FF", &got, &found) == 0 && found);
+	CU_ASSERT(got.revoked == 1767312000 && strcmp(got.reason, "key lost") == 0);
+	CU_ASSERT(clv_store_revocation_find(s, "csca-2027", "ff", &got, &found) == 0 && !found);
+	CU_ASSERT(clv_store_revocations(s, "csca-2026", &all, &n) == 0 && n == 2);
+	if (n == 2) {
+		CU_ASSERT(strcmp(all[0].serial_hex, "ff") == 0);
+		CU_ASSERT(strcmp(all[1].serial_hex, "a1b") == 0 && all[1].revoked == 1767300000);
+	}
+	free(all);
+	/* never changed, taken back, or pointed at a CRL behind the API's back */
+	CU_ASSERT(sqlite3_exec(clv_store_db(s), "DELETE FROM revocations", NULL, NULL, NULL)
+	    == SQLITE_CONSTRAINT_TRIGGER);
+	CU_ASSERT(sqlite3_exec(clv_store_db(s), "UPDATE revocations SET revoked = 0", NULL, NULL,
+	    NULL) == SQLITE_CONSTRAINT_TRIGGER);
+	CU_ASSERT(sqlite3_exec(clv_store_db(s), "INSERT INTO revocations (object_id, revoked, "
+	    "recorded, reason, rehearsal) SELECT id, 1, 1, 'x', 1 FROM objects WHERE kind = 'crl'",
+	    NULL, NULL, NULL) == SQLITE_CONSTRAINT_TRIGGER);
+	CU_ASSERT(clv_store_revocations(s, "csca-2026", &all, &n) == 0 && n == 2);
+	free(all);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
 test_object_der_lookup(void)
 {
 	static const unsigned char der[] = { 0x30, 0x06, 0x02, 0x01, 0x07, 0x05, 0x00, 0x00 };
@@ -655,6 +723,7 @@ main(void)
 		{ "key state moves forward only", test_key_state_moves_forward },
 		{ "object serial unique per issuer", test_object_serial_unique_per_issuer },
 		{ "crl number last", test_crl_number_last },
+		{ "revocations", test_revocations },
 		{ "object der lookup", test_object_der_lookup },
 		{ "transaction rollback leaves nothing", test_transaction_rollback_leaves_nothing },
 		{ "no column for secrets", test_no_secret_columns },
