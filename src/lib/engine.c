@@ -863,21 +863,66 @@ lint_or_refuse(engine_t *e, const clv_script_step_t *st, const char *what, int r
 }
 
 /*
+ * A CA key certifies only within its PrivateKeyUsagePeriod, as its
+ * certificate states it (Doc 9303-12); CRLs go on after it ends.
+ */
+static int
+signer_usage_ok(engine_t *e, const clv_script_step_t *st, const output_state_t *issuer,
+    time_t when, clv_diag_t *diag)
+{
+	const clv_cert_t *c = issuer->cert;
+	char a[21], b[21];
+
+	if (c == NULL || !c->has_pkup)
+		return 0;
+	if ((c->pkup_not_before && when < c->pkup_not_before) ||
+	    (c->pkup_not_after && when > c->pkup_not_after)) {
+		clv_time_format(c->pkup_not_before, a);
+		clv_time_format(c->pkup_not_after, b);
+		return clv_diag_set(diag, CLV_E_POLICY, "step '%s': the key of certificate '%s' may "
+		    "sign certificates from %s to %s (its PrivateKeyUsagePeriod); it is %s now; "
+		    "the certificate was not signed", st->id, issuer->name, c->pkup_not_before ? a : "-",
+		    c->pkup_not_after ? b : "-", (clv_time_format(when, a), a));
+	}
+	return 0;
+}
+
+/* The self-signed certificate this ceremony issued for key name, or NULL. */
+static output_state_t *
+self_signed_of(engine_t *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_outs; i++)
+		if (strcmp(e->outs[i].key_name, name) == 0 && e->outs[i].cert != NULL &&
+		    clv_cert_is_self_signed(e->outs[i].cert))
+			return &e->outs[i];
+	return NULL;
+}
+
+/*
  * Issues a certificate: self-signed (issue-self-signed: the key certifies
- * itself) or by a CA (issue-cert: key= signs with the CA key, cert= is the
- * CA's certificate, subject= the key certified).
+ * itself), by a CA (issue-cert: key= signs with the CA key, cert= is the
+ * CA's certificate, subject= the key certified), or a CSCA link
+ * (issue-link: key= the old CSCA key, cert= its certificate, subject= the
+ * new CSCA key, whose self-signed certificate an earlier step issued; the
+ * link carries the new certificate's subject, key usage period and profile,
+ * is valid until the earlier of the new and the old certificate's notAfter,
+ * and is signed with the old key's algorithm).
  */
 static int
 step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
 	int self = st->action == CLV_ACT_ISSUE_SELF_SIGNED;
+	int link = st->action == CLV_ACT_ISSUE_LINK;
 	const char *kname = clv_script_param(st, "key");
 	const char *sname = self ? kname : clv_script_param(st, "subject");
 	const char *tname = clv_script_param(st, "template");
 	const char *oname = clv_script_param(st, "output");
 	const char *vstr = clv_script_param(st, "validity");
 	key_state_t *k, *subj;
-	output_state_t *o, *issuer = NULL;
+	output_state_t *o, *issuer = NULL, *newcert = NULL;
+	clv_template_t lt;
 	clv_pubkey_t *subject_pub = NULL;
 	clv_template_t t;
 	clv_cert_request_t req;
@@ -905,11 +950,16 @@ step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 	snprintf(o->key_name, sizeof(o->key_name), "%s", subj->name);
 	if ((r = load_template(e, tname, &t, diag)) != 0)
 		return r;
-	if (self != (t.profile_id == CLV_PROFILE_CSCA))
+	if ((self || link) != (t.profile_id == CLV_PROFILE_CSCA))
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': template '%s' has profile "
 		    "%s; %s", e->script->path, st->line, st->id, tname, t.profile, self ?
-		    "issue-self-signed makes CSCA certificates (profile csca)" :
+		    "issue-self-signed makes CSCA certificates (profile csca)" : link ?
+		    "issue-link makes CSCA link certificates (profile csca)" :
 		    "issue-cert makes list-signer certificates (profile mls or dls)");
+	if (link && (newcert = self_signed_of(e, sname)) == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': the new CSCA key '%s' "
+		    "has no self-signed certificate from an earlier issue-self-signed step",
+		    e->script->path, st->line, st->id, sname);
 	memset(&req, 0, sizeof(req));
 	if (vstr != NULL && clv_duration_parse(vstr, &req.validity) != 0)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': validity '%s': "
@@ -990,6 +1040,8 @@ step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 	}
 
 	req.not_before = clv_clock_now(e->clock);
+	if (!self && (r = signer_usage_ok(e, st, issuer, req.not_before, diag)) != 0)
+		goto out;
 	if ((r = intent(e, st, "intent-sign-cert", "label=%s serial=%s when=%lld", k->label,
 	    serial_hex, (long long)req.not_before)) != 0)
 		goto out;
@@ -1001,15 +1053,31 @@ build:
 	req.serial = serial;
 	req.serial_len = sizeof(serial);
 	req.rehearsal = e->o->rehearsal;
-	if ((r = clv_issue_sigalg(&t, token_pub, &req.sigalg)) != 0)
+	lt = t;
+	if (link) {
+		/* the new certificate's name and key period; signed as the old key signs */
+		req.link = 1;
+		req.subject_name = &newcert->cert->subject_der;
+		req.not_after = newcert->cert->not_after < issuer->cert->not_after ?
+		    newcert->cert->not_after : issuer->cert->not_after;
+		req.pkup_not_after = newcert->cert->pkup_not_after;
+		lt.hash = k->tmpl.hash;
+		lt.rsa_pss = k->tmpl.rsa_pss;
+	}
+	if ((r = clv_issue_sigalg(&lt, token_pub, &req.sigalg)) != 0)
 		goto out;
 	if ((r = clv_issue_tbs_cert(&req, &tbs)) != 0) {
 		r = clv_diag_set(diag, r, "step '%s': cannot build the certificate", st->id);
 		goto out;
 	}
-	r = self ? clv_lint_csca_tbs(tbs.data, tbs.len, &t, &lr) :
-	    clv_lint_signer_tbs(tbs.data, tbs.len, &t, &issuer->cert->subject_der,
-	    &issuer->cert->ski, &lr);
+	if (self)
+		r = clv_lint_csca_tbs(tbs.data, tbs.len, &t, &lr);
+	else if (link)
+		r = clv_lint_link_tbs(tbs.data, tbs.len, &lt, &issuer->cert->subject_der,
+		    &issuer->cert->ski, &lr);
+	else
+		r = clv_lint_signer_tbs(tbs.data, tbs.len, &t, &issuer->cert->subject_der,
+		    &issuer->cert->ski, &lr);
 	if (r != 0) {
 		r = lint_or_refuse(e, st, "certificate", r, &lr, diag);
 		goto out;
@@ -1033,11 +1101,12 @@ build:
 	rec.not_after = o->cert->not_after;
 	colon_fp(o->sha256, fp);
 	snprintf(detail, sizeof(detail), "%s certificate (profile %s) serial %s subject %s "
-	    "SHA-256 %s", self ? "self-signed" : "CA-issued", t.profile, serial_hex,
-	    o->cert->subject, fp);
+	    "SHA-256 %s", self ? "self-signed" : link ? "link" : "CA-issued", t.profile,
+	    serial_hex, o->cert->subject, fp);
 	if ((r = record_output(e, o, &rec, k, CLV_EV_CERT_ISSUED, detail, "active", diag)) != 0)
 		goto out;
-	if (!self && (r = clv_store_key_set_state(e->store, subj->label, "active")) != 0)
+	if (!self && !link &&
+	    (r = clv_store_key_set_state(e->store, subj->label, "active")) != 0)
 		goto out;
 	snprintf(e->summary, sizeof(e->summary), "certificate %s.der serial %s", oname,
 	    serial_hex);
@@ -1222,6 +1291,8 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': no request in %s", st->id, dir);
 		goto out;
 	}
+	if ((r = signer_usage_ok(e, st, issuer, clv_clock_now(e->clock), diag)) != 0)
+		goto out;
 
 	for (i = 0; i < n; i++) {
 		clv_cert_request_t req;
@@ -2042,6 +2113,7 @@ run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return step_generate_key(e, st, diag);
 	case CLV_ACT_ISSUE_SELF_SIGNED:
 	case CLV_ACT_ISSUE_CERT:
+	case CLV_ACT_ISSUE_LINK:
 		return step_issue_certificate(e, st, diag);
 	case CLV_ACT_SIGN_MASTER_LIST:
 		return step_sign_master_list(e, st, diag);

@@ -34,6 +34,7 @@
 #define OID_EXT_AKI        "2.5.29.35"
 #define OID_EXT_EKU        "2.5.29.37"
 #define OID_EXT_DOC_TYPES  "2.23.136.1.1.6.2"   /* Doc 9303-12 documentTypeList */
+#define OID_EXT_NAME_CHANGE "2.23.136.1.1.6.1"  /* Doc 9303-12 nameChange */
 
 /* PrintableString when the value allows it (X.520), UTF8String otherwise. */
 static int
@@ -445,6 +446,10 @@ clv_issue_tbs_cert(const clv_cert_request_t *req, clv_buf_t *out)
 			not_after = clv_duration_add(not_after, &t->document_validity);
 	} else
 		not_after = clv_duration_add(req->not_before, &validity);
+	if (req->not_after != 0)
+		not_after = req->not_after;
+	if (req->link && (t->profile_id != CLV_PROFILE_CSCA || req->issuer_name == NULL))
+		return CLV_E_INVALID_ARG;
 	if (not_after == (time_t)-1 || not_after <= req->not_before)
 		return CLV_E_INVALID_ARG;
 
@@ -489,7 +494,7 @@ clv_issue_tbs_cert(const clv_cert_request_t *req, clv_buf_t *out)
 	if ((r = clv_pubkey_key_id(req->subject_key, ski)) != 0 ||
 	    (r = clv_pubkey_key_id(req->issuer_key, aki)) != 0)
 		goto out;
-	if (t->aki) {
+	if (t->aki || req->link) {
 		if ((r = encode_aki(aki, sizeof(aki), &v)) != 0 ||
 		    (r = add_ext(n, E, OID_EXT_AKI, 0, &v)) != 0)
 			goto out;
@@ -508,7 +513,8 @@ clv_issue_tbs_cert(const clv_cert_request_t *req, clv_buf_t *out)
 		clv_buf_free(&v);
 	}
 	if (t->pkup) {
-		time_t pkup_end = clv_duration_add(req->not_before, &t->key_usage_period);
+		time_t pkup_end = req->pkup_not_after != 0 ? req->pkup_not_after :
+		    clv_duration_add(req->not_before, &t->key_usage_period);
 		if ((r = encode_pkup(req->not_before, pkup_end, &v)) != 0 ||
 		    (r = add_ext(n, E, OID_EXT_PKUP, 0, &v)) != 0)
 			goto out;
@@ -548,6 +554,15 @@ clv_issue_tbs_cert(const clv_cert_request_t *req, clv_buf_t *out)
 	if (t->n_crl_dp > 0) {
 		if ((r = encode_crldp(t, &v)) != 0 ||
 		    (r = add_ext(n, E, OID_EXT_CRLDP, 0, &v)) != 0)
+			goto out;
+		clv_buf_free(&v);
+	}
+	if (req->link && (req->issuer_name->len != subject.len ||
+	    memcmp(req->issuer_name->data, subject.data, subject.len) != 0)) {
+		static const unsigned char null_der[] = { 0x05, 0x00 };
+
+		if ((r = clv_buf_set(&v, null_der, sizeof(null_der))) != 0 ||
+		    (r = add_ext(n, E, OID_EXT_NAME_CHANGE, 0, &v)) != 0)
 			goto out;
 		clv_buf_free(&v);
 	}

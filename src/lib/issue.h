@@ -29,6 +29,12 @@ typedef struct clv_cert_request {
 	int rehearsal;                       /* stamps the template's CN (not subject_name) */
 	const clv_buf_t *subject_name;       /* subject Name DER; NULL: the template's.
 	                                      * Required for profile ds (the request's) */
+	/* A CSCA link certificate (profile csca, issuer_name the old CSCA's):
+	 * authorityKeyIdentifier whatever the template says, NameChange
+	 * (2.23.136.1.1.6.1, NULL) when issuer_name differs from the subject. */
+	int link;
+	time_t not_after;                    /* nonzero: notAfter, whatever the validity */
+	time_t pkup_not_after;               /* nonzero: end of PrivateKeyUsagePeriod */
 } clv_cert_request_t;
 
 /*

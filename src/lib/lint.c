@@ -622,11 +622,16 @@ check_ext_lists(const ext_view_t *exts, size_t n_exts, const char *const forbid1
 	}
 }
 
-int
-clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
-    clv_lint_result_t *res)
+/*
+ * A CSCA certificate: self-signed (issuer_name NULL) or a link certificate
+ * from the old CSCA whose subject and SKI are issuer_name and issuer_ski.
+ */
+static int
+lint_csca(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res)
 {
-	static const char who[] = "a CSCA";
+	const char *who = issuer_name ? "a CSCA link" : "a CSCA";
+	int renamed = 0;
 	asn1_node n = NULL, x = NULL;
 	clv_buf_t b = { NULL, 0 }, b2 = { NULL, 0 };
 	ext_view_t *exts = NULL;
@@ -646,9 +651,17 @@ clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 
 	/* Table 5: body */
 	check_body_head(n, t, res);
-	if (clv_der_read_der(n, "issuer", &b) != 0 || clv_der_read_der(n, "subject", &b2) != 0 ||
-	    b.len != b2.len || memcmp(b.data, b2.data, b.len) != 0)
-		finding(res, "self-signed-name", "a CSCA root certificate has issuer = subject");
+	if (clv_der_read_der(n, "issuer", &b) != 0 || clv_der_read_der(n, "subject", &b2) != 0) {
+		finding(res, "name-missing", "issuer or subject cannot be read");
+	} else if (issuer_name == NULL) {
+		if (b.len != b2.len || memcmp(b.data, b2.data, b.len) != 0)
+			finding(res, "self-signed-name", "a CSCA root certificate has issuer = subject");
+	} else {
+		if (b.len != issuer_name->len || memcmp(b.data, issuer_name->data, b.len) != 0)
+			finding(res, "link-issuer", "a link certificate's issuer is, byte for byte, "
+			    "the subject of the old CSCA certificate");
+		renamed = b.len != b2.len || memcmp(b.data, b2.data, b.len) != 0;
+	}
 	clv_buf_free(&b);
 	clv_buf_free(&b2);
 	check_body_tail(n, t, res, &nb, &na, &key);
@@ -679,7 +692,21 @@ clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 	check_present(e, "ski", "subjectKeyIdentifier", 0, who, res);
 	check_ski_value(e, key, res);
 
-	if ((e = find_ext(exts, n_exts, "2.5.29.35")) != NULL) {
+	if (issuer_name != NULL) {
+		/* Table 6: m/nc in a link, the old CSCA's key identifier */
+		e = find_ext(exts, n_exts, "2.5.29.35");
+		check_present(e, "aki", "authorityKeyIdentifier", 0, who, res);
+		check_aki_value(e, issuer_ski, "aki-decode", "aki-value", res);
+		e = find_ext(exts, n_exts, "2.23.136.1.1.6.1");
+		if (renamed && e == NULL)
+			finding(res, "link-name-change", "a link that changes the CSCA's name "
+			    "carries nameChange (2.23.136.1.1.6.1)");
+		if (!renamed && e != NULL)
+			finding(res, "link-name-change", "nameChange in a link that keeps the name");
+		if (e != NULL && (e->critical || e->value.len != 2 || e->value.data[0] != 0x05 ||
+		    e->value.data[1] != 0x00))
+			finding(res, "link-name-change", "nameChange must be non-critical NULL");
+	} else if ((e = find_ext(exts, n_exts, "2.5.29.35")) != NULL) {
 		const ext_view_t *s = find_ext(exts, n_exts, "2.5.29.14");
 		check_present(e, "aki", "authorityKeyIdentifier", 0, who, res);
 		if ((x = decode_ext(e, "AuthorityKeyIdentifier", "aki-decode", res)) != NULL) {
@@ -714,6 +741,21 @@ out:
 	return r;
 }
 
+int
+clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    clv_lint_result_t *res)
+{
+	return lint_csca(tbs, len, t, NULL, NULL, res);
+}
+
+int
+clv_lint_link_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res)
+{
+	if (issuer_name == NULL || issuer_ski == NULL)
+		return CLV_E_INVALID_ARG;
+	return lint_csca(tbs, len, t, issuer_name, issuer_ski, res);
+}
 int
 clv_lint_signer_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
     const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res)

@@ -31,6 +31,16 @@ int clv_lint_csca_tbs(const unsigned char *tbs, size_t len, const clv_template_t
     clv_lint_result_t *res);
 
 /*
+ * A CSCA link certificate (new key, signed by the old one): the CSCA profile
+ * of t, but issuer = issuer_name (the old certificate's subject, byte for
+ * byte), authorityKeyIdentifier mandatory and = issuer_ski, nameChange
+ * (non-critical NULL) exactly when the subject differs from the issuer.
+ * Returns as clv_lint_csca_tbs.
+ */
+int clv_lint_link_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
+    const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res);
+
+/*
  * Master List Signer or Deviation List Signer certificate (t->profile mls or
  * dls) issued by the CSCA whose certificate has subject DER issuer_name and
  * subjectKeyIdentifier issuer_ski (both required): Doc 9303-12 Table 5,

@@ -52,6 +52,8 @@ static const action_spec_t action_specs[] = {
 	    { "key", "label", "template", "certificate", "output", NULL }, { NULL } },
 	{ CLV_ACT_ISSUE_DS, "issue-ds",
 	    { "key", "cert", "template", "requests", "output", NULL }, { NULL } },
+	{ CLV_ACT_ISSUE_LINK, "issue-link",
+	    { "key", "cert", "subject", "template", "output", NULL }, { NULL } },
 	{ CLV_ACT_EXPORT_BUNDLE, "export-bundle",
 	    { "recipient", "purpose", "target", "outputs", NULL }, { NULL } },
 };
@@ -486,6 +488,9 @@ check_step_params(script_ctx_t *x, size_t n)
 		} else if (strcmp(p->key, "requests") == 0) {
 			if (p->value[0] == '\0')
 				return step_error(x, st, p->line, "requests: expected a directory");
+		} else if (strcmp(p->key, "revocations") == 0) {
+			if (p->value[0] == '\0')
+				return step_error(x, st, p->line, "revocations: expected a file");
 		} else if (strcmp(p->key, "certificate") == 0) {
 			if (p->value[0] == '\0')
 				return step_error(x, st, p->line, "certificate: expected a file");
@@ -638,6 +643,7 @@ check_step_order(script_ctx_t *x, const clv_script_step_t *st)
 	case CLV_ACT_ISSUE_DS:
 	case CLV_ACT_ISSUE_SELF_SIGNED:
 	case CLV_ACT_ISSUE_CERT:
+	case CLV_ACT_ISSUE_LINK:
 	case CLV_ACT_SIGN_MASTER_LIST:
 	case CLV_ACT_ISSUE_CRL:
 	case CLV_ACT_CLOSE_TRANSCRIPT:

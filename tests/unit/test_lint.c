@@ -370,6 +370,80 @@ test_crl_lints(void)
 	crl_entries = CRL_ENTRIES_GOOD;
 }
 
+/* ---- CSCA link certificates ---------------------------------------------------- */
+
+/* A link TBS: the key of base certified by the old CSCA named old_name (the
+ * old key is base's key too: the lint reads names and identifiers). */
+static int
+link_lint(int link_flag, const clv_buf_t *old_name, const clv_buf_t *lint_name,
+    const clv_buf_t *lint_ski, clv_lint_result_t *lr)
+{
+	clv_cert_request_t req;
+	clv_buf_t tbs = { NULL, 0 };
+	unsigned char serial[16];
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	memset(serial, 0x4b, sizeof(serial));
+	req.tmpl = &base;
+	req.subject_key = key;
+	req.issuer_key = key;
+	req.issuer_name = old_name;
+	req.serial = serial;
+	req.serial_len = sizeof(serial);
+	req.not_before = 1795000000;
+	req.link = link_flag;
+	if ((r = clv_issue_sigalg(&base, key, &req.sigalg)) != 0 ||
+	    (r = clv_issue_tbs_cert(&req, &tbs)) != 0)
+		return r;
+	r = clv_lint_link_tbs(tbs.data, tbs.len, &base, lint_name, lint_ski, lr);
+	clv_buf_free(&tbs);
+	return r;
+}
+
+static void
+test_link_lints(void)
+{
+	clv_template_t old = base;
+	clv_buf_t same = { NULL, 0 }, renamed = { NULL, 0 }, ski = { NULL, 0 };
+	clv_buf_t other_ski = { NULL, 0 };
+	clv_lint_result_t lr;
+	unsigned char kid[20];
+	char text[4096];
+
+	snprintf(old.common_name, sizeof(old.common_name), "CSCA Utopia 2019");
+	CU_ASSERT_FATAL(clv_issue_name(&base, 0, &same) == 0);
+	CU_ASSERT_FATAL(clv_issue_name(&old, 0, &renamed) == 0);
+	CU_ASSERT_FATAL(clv_pubkey_key_id(key, kid) == 0);
+	CU_ASSERT_FATAL(clv_buf_set(&ski, kid, sizeof(kid)) == 0);
+	kid[0] ^= 1;
+	CU_ASSERT_FATAL(clv_buf_set(&other_ski, kid, sizeof(kid)) == 0);
+
+	/* a link that changes the name carries NameChange; one that keeps it not */
+	CU_ASSERT_EQUAL(link_lint(1, &renamed, &renamed, &ski, &lr), 0);
+	clv_lint_format(&lr, text, sizeof(text));
+	if (lr.n)
+		printf("\n%s\n", text);
+	CU_ASSERT_EQUAL(link_lint(1, &same, &same, &ski, &lr), 0);
+	/* built without the link flag: no NameChange (and AKI only if the template has it) */
+	CU_ASSERT_EQUAL(link_lint(0, &renamed, &renamed, &ski, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "link-name-change"));
+	/* another issuer than the old certificate's subject, another key identifier */
+	CU_ASSERT_EQUAL(link_lint(1, &renamed, &same, &ski, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "link-issuer"));
+	CU_ASSERT_EQUAL(link_lint(1, &renamed, &renamed, &other_ski, &lr), CLV_E_LINT);
+	CU_ASSERT(has_finding(&lr, "aki-value"));
+	/* a self-signed certificate is no link; a link is no self-signed certificate */
+	CU_ASSERT_EQUAL(lint_with(&base, &base, NULL, &lr), 0);
+	CU_ASSERT_EQUAL(link_lint(1, &same, &same, &ski, &lr), 0);
+	CU_ASSERT_EQUAL(clv_lint_link_tbs((const unsigned char *)"", 0, &base, NULL, &ski, &lr),
+	    CLV_E_INVALID_ARG);
+	clv_buf_free(&same);
+	clv_buf_free(&renamed);
+	clv_buf_free(&ski);
+	clv_buf_free(&other_ski);
+}
+
 /* ---- ML / DL signer certificates, issued by the CSCA of base ------------------- */
 
 /* How a signer TBS is built and linted; zeroed fields mean "as the CSCA issues it". */
@@ -981,6 +1055,7 @@ main(void)
 		{ "hash differs from the template", test_hash_differs_from_template },
 		{ "REHEARSAL stamp in the CN", test_rehearsal_stamp_in_cn },
 		{ "CRL lints", test_crl_lints },
+		{ "link lints", test_link_lints },
 		{ "CRL with a foreign AKI, issuer, or BER", test_crl_tampered },
 		{ "shipped MLS and DLS templates lint clean", test_signer_templates_lint_clean },
 		{ "signer EKU missing, not critical, wrong", test_signer_eku },
