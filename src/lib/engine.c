@@ -32,6 +32,7 @@
 #include "bundle.h"
 #include "csr.h"
 #include "revoke.h"
+#include "deviation.h"
 #include "transcript.h"
 #include "x509.h"
 
@@ -1464,6 +1465,7 @@ step_export_bundle(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		arts[n].name = names[n];
 		arts[n].type = strcmp(o->kind, "crl") == 0 ? CLV_ARTIFACT_CRL :
 		    strcmp(o->kind, "master-list") == 0 ? CLV_ARTIFACT_MASTER_LIST :
+		    strcmp(o->kind, "deviation-list") == 0 ? CLV_ARTIFACT_DEVIATION_LIST :
 		    CLV_ARTIFACT_CERTIFICATE;
 		arts[n].data = o->der.data;
 		arts[n].len = o->der.len;
@@ -1580,60 +1582,143 @@ read_included(engine_t *e, const clv_script_step_t *st, const char *dirname, clv
 
 /* A CSCA Master List (Doc 9303-12 9): the country's CSCA and any foreign
  * CSCA and link certificates given, signed by the MLS key as CMS SignedData. */
+/* A ceremony input named by a script parameter: relative to the script's
+ * directory; digest (hex) is its SHA-256, for the step's intent. */
 static int
-step_sign_master_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+read_input(engine_t *e, const char *name, char path[PATH_MAX], char digest[65],
+    clv_diag_t *diag)
 {
-	const char *kname = clv_script_param(st, "key");
-	const char *include = clv_script_param(st, "include");
-	key_state_t *k;
-	output_state_t *mls, *csca, *o;
-	clv_buf_t *certs = NULL, content = { NULL, 0 };
+	clv_buf_t raw = { NULL, 0 };
+	unsigned char sha[32];
+	int r;
+
+	if (name[0] == '/')
+		snprintf(path, PATH_MAX, "%s", name);
+	else
+		snprintf(path, PATH_MAX, "%s/%s", e->script->dir, name);
+	if ((r = clv_file_read(path, 1 << 20, &raw, diag)) != 0)
+		return r;
+	clv_sha256(raw.data, raw.len, sha);
+	clv_buf_free(&raw);
+	clv_hex(sha, 32, digest);
+	return 0;
+}
+
+/*
+ * The Master List and the Deviation List: CMS SignedData with the list
+ * signer's key, its certificate and the issuing CSCA's in certificates.
+ * After an interruption a list already written is verified and taken over.
+ */
+static int
+adopt_signed_list(engine_t *e, const output_state_t *signer_cert, output_state_t *o,
+    const char *econtent_type, const char *what, int *adopted, clv_diag_t *diag)
+{
+	char mp[PATH_MAX];
+	clv_buf_t have = { NULL, 0 };
+	clv_cms_verify_opts_t vo;
+	clv_cms_t *cms = NULL;
+	int r;
+
+	*adopted = 0;
+	snprintf(mp, sizeof(mp), "%s/%s.der", e->o->out_dir, o->name);
+	if (!e->resuming || !clv_file_exists(mp))
+		return 0;
+	memset(&vo, 0, sizeof(vo));
+	vo.econtent_type = econtent_type;
+	vo.signer_cert = &signer_cert->der;
+	if ((r = clv_file_read(mp, 64u << 20, &have, diag)) != 0 ||
+	    (r = clv_cms_verify(have.data, have.len, mp, &vo, &cms, diag)) != 0) {
+		clv_buf_free(&have);
+		return r;
+	}
+	clv_cms_free(cms);
+	o->der = have;
+	clv_sha256(o->der.data, o->der.len, o->sha256);
+	e->n_outs++;
+	if ((r = write_output(e, o, "CMS", diag)) != 0)
+		return r;
+	snprintf(e->summary, sizeof(e->summary), "%s %s.der, from the interrupted run", what,
+	    o->name);
+	*adopted = 1;
+	return 0;
+}
+
+static int
+sign_list(engine_t *e, const key_state_t *k,
+    const output_state_t *signer_cert, const output_state_t *csca, output_state_t *o,
+    const char *econtent_type, const clv_buf_t *content, clv_audit_event_t ev,
+    const char *what, clv_diag_t *diag)
+{
 	clv_cms_signer_t signer;
 	hsm_signer_t hs;
-	size_t n = 0, i;
 	char fp[96], detail[1024];
+	int r;
+
+	memset(&signer, 0, sizeof(signer));
+	signer.cert = &signer_cert->der;
+	if ((r = clv_issue_sigalg(&k->tmpl, k->pub, &signer.sigalg)) != 0)
+		return r;
+	signer.signing_time = clv_clock_now(e->clock);
+	signer.extra_certs = &csca->der;
+	signer.n_extra_certs = 1;
+	hs.hsm = e->hsm;
+	hs.label = k->label;
+	signer.sign = hsm_sign_cb;
+	signer.sign_ctx = &hs;
+	/* clv_cms_sign parses what it made and verifies it under the signer's certificate */
+	if ((r = clv_cms_sign(econtent_type, content->data, content->len, &signer, &o->der,
+	    diag)) != 0)
+		return r;
+	clv_sha256(o->der.data, o->der.len, o->sha256);
+	e->n_outs++;
+	colon_fp(o->sha256, fp);
+	snprintf(detail, sizeof(detail), "%s %s.der, signed by '%s' (%s), SHA-256 %s", what,
+	    o->name, k->label, signer_cert->cert->subject, fp);
+	if ((r = engine_audit(e, ev, k->uri, o->sha256, "ok", detail)) != 0 ||
+	    (r = write_output(e, o, "CMS", diag)) != 0)
+		return r;
+	return 0;
+}
+
+/* The key, its certificate (cert=) and the CSCA's (issuer=) of a list step. */
+static int
+list_signer(engine_t *e, const clv_script_step_t *st, key_state_t **k, output_state_t **sc,
+    output_state_t **csca, clv_diag_t *diag)
+{
+	const char *kname = clv_script_param(st, "key");
 	int r;
 
 	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
-	if ((k = find_key(e, kname)) == NULL)
+	if ((*k = find_key(e, kname)) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
 		    e->script->path, st->line, st->id, kname);
-	if ((mls = find_output(e, clv_script_param(st, "cert"))) == NULL || mls->cert == NULL ||
-	    (csca = find_output(e, clv_script_param(st, "issuer"))) == NULL || csca->cert == NULL)
+	if ((*sc = find_output(e, clv_script_param(st, "cert"))) == NULL || (*sc)->cert == NULL ||
+	    (*csca = find_output(e, clv_script_param(st, "issuer"))) == NULL ||
+	    (*csca)->cert == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': the signer's and the "
 		    "CSCA's certificates must be issued by earlier steps", e->script->path, st->line,
 		    st->id);
+	return 0;
+}
+
+static int
+step_sign_master_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *include = clv_script_param(st, "include");
+	key_state_t *k;
+	output_state_t *mls, *csca, *o;
+	clv_buf_t *certs = NULL, content = { NULL, 0 };
+	size_t n = 0, i;
+	int r, adopted;
+
+	if ((r = list_signer(e, st, &k, &mls, &csca, diag)) != 0)
+		return r;
 	if ((o = new_output(e, clv_script_param(st, "output"), "master-list")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
-	if (e->resuming) {
-		char mp[PATH_MAX];
-		clv_buf_t have = { NULL, 0 };
-		clv_cms_verify_opts_t vo;
-		clv_cms_t *cms = NULL;
-
-		snprintf(mp, sizeof(mp), "%s/%s.der", e->o->out_dir, o->name);
-		if (clv_file_exists(mp)) {
-			/* signed before the interruption: verified and taken over */
-			memset(&vo, 0, sizeof(vo));
-			vo.econtent_type = CLV_OID_ICAO_MASTER_LIST;
-			vo.signer_cert = &mls->der;
-			if ((r = clv_file_read(mp, 64u << 20, &have, diag)) != 0 ||
-			    (r = clv_cms_verify(have.data, have.len, mp, &vo, &cms, diag)) != 0) {
-				clv_buf_free(&have);
-				return r;
-			}
-			clv_cms_free(cms);
-			o->der = have;
-			clv_sha256(o->der.data, o->der.len, o->sha256);
-			e->n_outs++;
-			if ((r = write_output(e, o, "CMS", diag)) != 0)
-				return r;
-			snprintf(e->summary, sizeof(e->summary), "Master List %s.der, from the "
-			    "interrupted run", o->name);
-			return 0;
-		}
-	}
+	if ((r = adopt_signed_list(e, mls, o, CLV_OID_ICAO_MASTER_LIST, "Master List", &adopted,
+	    diag)) != 0 || adopted)
+		return r;
 	if ((certs = calloc(MAX_ML_CERTS, sizeof(*certs))) == NULL)
 		return CLV_E_NOMEM;
 	if ((r = clv_buf_set(&certs[n++], csca->der.data, csca->der.len)) != 0)
@@ -1643,37 +1728,81 @@ step_sign_master_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag
 		goto out;
 	if ((r = clv_cms_ml_content(certs, n, &content, diag)) != 0)
 		goto out;
-
-	memset(&signer, 0, sizeof(signer));
-	signer.cert = &mls->der;
-	if ((r = clv_issue_sigalg(&k->tmpl, k->pub, &signer.sigalg)) != 0)
-		goto out;
-	signer.signing_time = clv_clock_now(e->clock);
-	signer.extra_certs = &csca->der;
-	signer.n_extra_certs = 1;
-	hs.hsm = e->hsm;
-	hs.label = k->label;
-	signer.sign = hsm_sign_cb;
-	signer.sign_ctx = &hs;
 	if ((r = intent(e, st, "intent-sign-ml", "label=%s certificates=%zu", k->label, n)) != 0)
 		goto out;
-	/* clv_cms_sign parses what it made and verifies it under the MLS certificate */
-	if ((r = clv_cms_sign(CLV_OID_ICAO_MASTER_LIST, content.data, content.len, &signer, &o->der,
-	    diag)) != 0)
-		goto out;
-	clv_sha256(o->der.data, o->der.len, o->sha256);
-	e->n_outs++;
-	colon_fp(o->sha256, fp);
-	snprintf(detail, sizeof(detail), "CSCA Master List %s.der: %zu certificates, signed by '%s' "
-	    "(%s), SHA-256 %s", o->name, n, k->label, mls->cert->subject, fp);
-	if ((r = engine_audit(e, CLV_EV_MASTER_LIST_SIGNED, k->uri, o->sha256, "ok", detail)) != 0 ||
-	    (r = write_output(e, o, "CMS", diag)) != 0)
+	if ((r = sign_list(e, k, mls, csca, o, CLV_OID_ICAO_MASTER_LIST, &content,
+	    CLV_EV_MASTER_LIST_SIGNED, "CSCA Master List", diag)) != 0)
 		goto out;
 	snprintf(e->summary, sizeof(e->summary), "Master List %s.der, %zu certificates", o->name, n);
 out:
 	for (i = 0; certs != NULL && i < n; i++)
 		clv_buf_free(&certs[i]);
 	free(certs);
+	clv_buf_free(&content);
+	return r;
+}
+
+/* The Deviation List (Doc 9303-12 section 10) of the deviations= file. */
+static int
+step_sign_deviation_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	const char *name = clv_script_param(st, "deviations");
+	key_state_t *k;
+	output_state_t *dls, *csca, *o;
+	clv_buf_t content = { NULL, 0 };
+	clv_dl_t *dl = NULL;
+	char path[PATH_MAX], digest[65];
+	size_t i;
+	int r, adopted;
+
+	if ((r = list_signer(e, st, &k, &dls, &csca, diag)) != 0)
+		return r;
+	if (clv_cert_ext(dls->cert, "2.5.29.37") == NULL ||
+	    strcmp(k->tmpl.profile, "dls") != 0)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' is not a "
+		    "Deviation List Signer (template profile dls, EKU 2.23.136.1.1.8)",
+		    e->script->path, st->line, st->id, k->name);
+	if ((o = new_output(e, clv_script_param(st, "output"), "deviation-list")) == NULL)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
+	if ((r = adopt_signed_list(e, dls, o, CLV_OID_ICAO_DEVIATION_LIST, "Deviation List",
+	    &adopted, diag)) != 0 || adopted)
+		return r;
+	if ((r = read_input(e, name, path, digest, diag)) != 0)
+		return r;
+	if ((r = clv_deviations_load(path, e->script->dir, &dl, diag)) != 0)
+		return r;
+	for (i = 0; i < dl->n_deviations; i++) {
+		const clv_dl_documents_t *doc = &dl->deviations[i].documents;
+
+		/* a country lists deviations of its own documents only */
+		if (doc->dsc_kind == CLV_DL_DSC_ISSUER_SERIAL &&
+		    (doc->dsc_issuer.len != csca->cert->subject_der.len ||
+		    memcmp(doc->dsc_issuer.data, csca->cert->subject_der.data,
+		    doc->dsc_issuer.len) != 0)) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "%s: deviation %zu: dsc: the Document "
+			    "Signer certificate was not issued by the CSCA %s; nothing was signed",
+			    path, i + 1, csca->cert->subject);
+			goto out;
+		}
+	}
+	for (i = 0; i < dl->n_deviations; i++)
+		engine_say(e, CLV_MSG_INFO, "deviation %zu: %s%s%s", i + 1,
+		    dl->deviations[i].descriptions[0].deviation_type,
+		    dl->deviations[i].descriptions[0].description ? ", " : "",
+		    dl->deviations[i].descriptions[0].description ?
+		    dl->deviations[i].descriptions[0].description : "");
+	if ((r = clv_cms_dl_content(dl, &content, diag)) != 0)
+		goto out;
+	if ((r = intent(e, st, "intent-sign-dl", "label=%s deviations=%zu inputs=%s", k->label,
+	    dl->n_deviations, digest)) != 0)
+		goto out;
+	if ((r = sign_list(e, k, dls, csca, o, CLV_OID_ICAO_DEVIATION_LIST, &content,
+	    CLV_EV_DEVIATION_LIST_SIGNED, "Deviation List", diag)) != 0)
+		goto out;
+	snprintf(e->summary, sizeof(e->summary), "Deviation List %s.der, %zu deviation%s",
+	    o->name, dl->n_deviations, dl->n_deviations == 1 ? "" : "s");
+out:
+	clv_cms_dl_free(dl);
 	clv_buf_free(&content);
 	return r;
 }
@@ -1693,8 +1822,6 @@ crl_new_revocations(engine_t *e, const clv_script_step_t *st, const key_state_t 
 	const char *name = clv_script_param(st, "revocations");
 	clv_revocation_t *v = NULL, old;
 	clv_object_record_t cert;
-	clv_buf_t raw = { NULL, 0 };
-	unsigned char sha[32];
 	char path[PATH_MAX], when[21], issued[21];
 	size_t n = 0, i;
 	int found, r;
@@ -1704,15 +1831,8 @@ crl_new_revocations(engine_t *e, const clv_script_step_t *st, const key_state_t 
 	digest[0] = '\0';
 	if (name == NULL)
 		return 0;
-	if (name[0] == '/')
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), "%s/%s", e->script->dir, name);
-	if ((r = clv_file_read(path, 1 << 20, &raw, diag)) != 0)
+	if ((r = read_input(e, name, path, digest, diag)) != 0)
 		return r;
-	clv_sha256(raw.data, raw.len, sha);
-	clv_buf_free(&raw);
-	clv_hex(sha, 32, digest);
 	if ((r = clv_revocations_load(path, &v, &n, diag)) != 0)
 		return r;
 	for (i = 0; i < n; i++) {
@@ -2117,6 +2237,8 @@ run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return step_issue_certificate(e, st, diag);
 	case CLV_ACT_SIGN_MASTER_LIST:
 		return step_sign_master_list(e, st, diag);
+	case CLV_ACT_SIGN_DEVIATION_LIST:
+		return step_sign_deviation_list(e, st, diag);
 	case CLV_ACT_USE_KEY:
 		return step_use_key(e, st, diag);
 	case CLV_ACT_EXPORT_BUNDLE:

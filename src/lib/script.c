@@ -52,6 +52,8 @@ static const action_spec_t action_specs[] = {
 	    { "key", "label", "template", "certificate", "output", NULL }, { NULL } },
 	{ CLV_ACT_ISSUE_DS, "issue-ds",
 	    { "key", "cert", "template", "requests", "output", NULL }, { NULL } },
+	{ CLV_ACT_SIGN_DEVIATION_LIST, "sign-deviation-list",
+	    { "key", "cert", "issuer", "deviations", "output", NULL }, { NULL } },
 	{ CLV_ACT_ISSUE_LINK, "issue-link",
 	    { "key", "cert", "subject", "template", "output", NULL }, { NULL } },
 	{ CLV_ACT_EXPORT_BUNDLE, "export-bundle",
@@ -449,7 +451,8 @@ check_step_params(script_ctx_t *x, size_t n)
 				return step_error(x, st, p->line, "output '%s' is already "
 				    "written by step '%s' (line %u); outputs are never "
 				    "overwritten", p->value, s->steps[j].id, s->steps[j].line);
-		} else if (strcmp(p->key, "cert") == 0 && st->action == CLV_ACT_SIGN_MASTER_LIST) {
+		} else if (strcmp(p->key, "cert") == 0 && (st->action == CLV_ACT_SIGN_MASTER_LIST ||
+		    st->action == CLV_ACT_SIGN_DEVIATION_LIST)) {
 			j = output_written_by(s, n, p->value);
 			if (j < 0 || s->steps[j].action != CLV_ACT_ISSUE_CERT ||
 			    strcmp(clv_script_param(&s->steps[j], "subject"),
@@ -488,6 +491,9 @@ check_step_params(script_ctx_t *x, size_t n)
 		} else if (strcmp(p->key, "requests") == 0) {
 			if (p->value[0] == '\0')
 				return step_error(x, st, p->line, "requests: expected a directory");
+		} else if (strcmp(p->key, "deviations") == 0) {
+			if (p->value[0] == '\0')
+				return step_error(x, st, p->line, "deviations: expected a file");
 		} else if (strcmp(p->key, "revocations") == 0) {
 			if (p->value[0] == '\0')
 				return step_error(x, st, p->line, "revocations: expected a file");
@@ -645,6 +651,7 @@ check_step_order(script_ctx_t *x, const clv_script_step_t *st)
 	case CLV_ACT_ISSUE_CERT:
 	case CLV_ACT_ISSUE_LINK:
 	case CLV_ACT_SIGN_MASTER_LIST:
+	case CLV_ACT_SIGN_DEVIATION_LIST:
 	case CLV_ACT_ISSUE_CRL:
 	case CLV_ACT_CLOSE_TRANSCRIPT:
 	case CLV_ACT_LOGOUT:
@@ -670,7 +677,7 @@ load_step(script_ctx_t *x, clv_conf_section_t *sec)
 	const clv_conf_entry_t *e;
 	clv_script_param_t *p;
 	const char *const *req;
-	char list[256];
+	char list[512];
 	size_t i;
 
 	if (s->n_steps == CLV_SCRIPT_MAX_STEPS)

@@ -147,4 +147,76 @@ else
 	not_ok "the next routine CRL"; tail -15 "$T/crl-next.log" | sed 's/^/    /'
 fi
 
+# a Deviation List Signer and a Deviation List naming ds-2 (named curves so
+# that openssl and certtool check the DLS too)
+D=$T/dl
+mkdir -p "$D"
+cp "$top_srcdir/ceremony-scripts/csca-dls.ceremony" "$T/c/csca.tmpl" "$top_srcdir/templates/dls.tmpl" "$D/"
+sed -i 's/^key.curve = .*/key.curve = P-256/; s/^key.explicit_parameters = .*/key.explicit_parameters = no/' "$D/dls.tmpl"
+cp "$T/csca/csca.der" "$D/csca.der"
+cp "$T/out/ds-2.pem" "$D/ds-2.pem"
+cat >"$D/deviations.conf" <<EOD
+# DG12 hash wrong in personalisation batch 17
+[deviation batch-17]
+type = DGHashWrong
+datagroup = 12
+description = DG12 hash wrong in batch 17
+document_type = PO
+dsc = ds-2.pem
+first_issued = 2026-01-05
+last_issued = 2026-02-20
+document_numbers = C01X00T47, C01X00T48
+
+[deviation mrz]
+type = MRZWrongCheckDigit
+mrz_field = dateOfBirth
+document_numbers = C01X00T49
+EOD
+{ cat "$T/answers"; printf '[labels]\ncsca = UT-CSCA-DS\ndls = UT-DLS-1\n'; } >"$T/adl"; chmod 600 "$T/adl"
+if "$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/adl" --out "$T/dl-out" \
+    "$D/csca-dls.ceremony" >"$T/dl.log" 2>&1; then
+	ok "the Deviation List ceremony completes"
+else
+	not_ok "the Deviation List ceremony completes"; tail -15 "$T/dl.log" | sed 's/^/    /'
+fi
+has "the deviations are listed before signing" 'deviation 1: 2\.23\.136\.1\.1\.7\.2\.2, DG12 hash wrong in batch 17' "$T/dl.log"
+check "the DLS chains to the CSCA (openssl verify)" openssl verify -CAfile "$T/csca/csca.pem" "$T/dl-out/dls.pem"
+certtool --verify --load-ca-certificate "$T/csca/csca.pem" --infile "$T/dl-out/dls.pem" >"$T/certtool-dls.log" 2>&1 || true
+has "the DLS chains to the CSCA (certtool --verify)" 'Chain verification output: Verified' "$T/certtool-dls.log"
+openssl x509 -in "$T/dl-out/dls.pem" -noout -text >"$T/dls.txt"
+grep -A1 'X509v3 Extended Key Usage: critical' "$T/dls.txt" >"$T/dls-eku" || true
+has "the DLS carries the critical EKU 2.23.136.1.1.8" '2\.23\.136\.1\.1\.8' "$T/dls-eku"
+check "openssl cms -verify accepts the Deviation List with the CSCA as anchor" \
+	sh -c "openssl cms -verify -inform DER -in '$T/dl-out/deviationlist.der' -CAfile '$T/csca/csca.pem' -purpose any -out '$T/dl-content.der' 2>&1 | grep -q 'Verification successful'"
+openssl cms -cmsout -print -inform DER -in "$T/dl-out/deviationlist.der" >"$T/dl.txt" 2>&1
+has "its eContentType is 2.23.136.1.1.7" 'eContentType: (undefined|.*)?\(?2\.23\.136\.1\.1\.7\)' "$T/dl.txt"
+has "signed attribute contentType" 'object: contentType' "$T/dl.txt"
+has "signed attribute signingTime" 'object: signingTime' "$T/dl.txt"
+has "signed attribute messageDigest" 'object: messageDigest' "$T/dl.txt"
+openssl asn1parse -inform DER -in "$T/dl-content.der" >"$T/dl-asn1.txt" 2>&1
+has "the content names DGHashWrong" ':2\.23\.136\.1\.1\.7\.2\.2' "$T/dl-asn1.txt"
+has "the content names MRZWrongCheckDigit" ':2\.23\.136\.1\.1\.7\.3\.2' "$T/dl-asn1.txt"
+has "the content carries the document numbers" 'C01X00T48' "$T/dl-asn1.txt"
+ds2_serial=$(openssl x509 -in "$T/out/ds-2.pem" -noout -serial | cut -d= -f2)
+has "the content names ds-2 by issuer and serial" "INTEGER *:$ds2_serial" "$T/dl-asn1.txt"
+check "the Deviation List transcript verifies" "$CONCLAVE" transcript verify "$T/dl-out"
+# bad deviation files: refused with file, line and field; nothing signed
+dl_refused() {
+	{ cat "$T/answers"; printf '[labels]\ncsca = UT-CSCA-DS\ndls = UT-DLS-%s\n' "$3"; } >"$T/adl-$3"; chmod 600 "$T/adl-$3"
+	refuse "$1" "$2" "$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/adl-$3" \
+		--out "$T/dl-$3" "$D/csca-dls.ceremony"
+	if [ -e "$T/dl-$3/deviationlist.der" ]; then not_ok "$1: nothing signed"; else ok "$1: nothing signed"; fi
+}
+printf '[deviation x]\ntype = DGHashWrong\ndocument_type = PO\n' >"$D/deviations.conf"
+dl_refused "a data-group deviation without its data group is refused" 'deviations.conf:1: \[deviation x\]: type DGHashWrong needs datagroup' nodg
+printf '[deviation x]\ntype = LostPassport\ndocument_type = PO\n' >"$D/deviations.conf"
+dl_refused "an unknown deviation type is refused" 'deviations.conf:2: \[deviation x\]: type: expected a deviation type' type
+printf '[deviation x]\ntype = DGMalformed\ndatagroup = 2\n' >"$D/deviations.conf"
+dl_refused "a deviation naming no documents is refused" 'names no documents' nodocs
+cp "$T/csca/csca.der" "$D/other.der"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/o.key" -subj "/C=UT/CN=Not our CSCA" \
+	-days 30 -out "$D/other.pem" 2>/dev/null
+printf '[deviation x]\ntype = DSSignature\ndsc = other.pem\n' >"$D/deviations.conf"
+dl_refused "a DS certificate of another CSCA is refused" 'dsc: the Document Signer certificate was not issued by the CSCA' foreign
+
 finish

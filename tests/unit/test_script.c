@@ -235,7 +235,7 @@ test_unknown_action(void)
 	    "step 'a': unknown action 'frobnicate' (expected one of: check-token, login, "
 	    "generate-key, issue-self-signed, issue-crl, show-fingerprints, witness-ack, "
 	    "logout, init-token, quorum-login, reshare, clock-check, close-transcript, "
-	    "issue-cert, sign-master-list, use-key, issue-ds, export-bundle)");
+	    "issue-cert, sign-master-list, use-key, issue-ds, sign-deviation-list, issue-link, export-bundle)");
 }
 
 static void
