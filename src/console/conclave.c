@@ -46,6 +46,14 @@ usage(FILE *fp)
 	    "       conclave transcript verify DIR [--key PEM]\n"
 	    "       conclave bundle verify DIR --producer ID --key PEM --recipient ID --purpose P\n"
 	    "                              [--last-seen N] [--rehearsal]\n"
+	    "       conclave pin --store FILE --producer ID --key PEM [--rehearsal]\n"
+	    "       conclave host init --store FILE --token SPEC --pin-file FILE --name NAME\n"
+	    "                          --producer ID --producer-key PEM --out PEM\n"
+	    "       conclave host request --store FILE --token SPEC --pin-file FILE --name NAME\n"
+	    "                          --to ID --country CC --common-name CN [--organization O]\n"
+	    "                          [--curve CURVE] [--rehearsal] --out DIR\n"
+	    "       conclave host import --store FILE --token SPEC --pin-file FILE --name NAME\n"
+	    "                          [--recipient ID] [--rehearsal] --out DIR BUNDLE\n"
 	    "       conclave card enroll --token SPEC --key LABEL --pin-file FILE\n"
 	    "                            [--module PATH] [--curve CURVE]\n"
 	    "       conclave version\n"
@@ -535,6 +543,10 @@ main(int argc, char **argv)
 		return cmd_transcript(argc - 1, argv + 1);
 	if (strcmp(argv[1], "bundle") == 0)
 		return cmd_bundle(argc - 1, argv + 1);
+	if (strcmp(argv[1], "pin") == 0)
+		return cmd_pin(argc - 1, argv + 1);
+	if (strcmp(argv[1], "host") == 0)
+		return cmd_host(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("conclave %s\n", PACKAGE_VERSION);
 		return 0;

@@ -30,4 +30,8 @@ void batch_ui(clv_engine_ui_t *ui);
 typedef struct tui tui_t;
 int tui_run(const clv_engine_opts_t *opts, batch_t *answers, clv_diag_t *diag);
 
+/* host.c: conclave pin and conclave host (init, request, import). */
+int cmd_pin(int argc, char **argv);
+int cmd_host(int argc, char **argv);
+
 #endif

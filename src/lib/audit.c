@@ -94,6 +94,7 @@ static const char *const event_names[] = {
 	[CLV_EV_BUNDLE_IMPORTED] = "bundle-imported",
 	[CLV_EV_CERT_REVOKED] = "certificate-revoked",
 	[CLV_EV_DEVIATION_LIST_SIGNED] = "deviation-list-signed",
+	[CLV_EV_PRODUCER_PINNED] = "producer-pinned",
 };
 
 #define EVENT_NAMES_LEN (sizeof(event_names) / sizeof(event_names[0]))

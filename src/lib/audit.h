@@ -58,6 +58,7 @@ typedef enum clv_audit_event {
 	CLV_EV_BUNDLE_IMPORTED = 39,
 	CLV_EV_CERT_REVOKED = 40,
 	CLV_EV_DEVIATION_LIST_SIGNED = 41,
+	CLV_EV_PRODUCER_PINNED = 42,
 } clv_audit_event_t;
 
 /* "key-generated"; "unknown" for a value that is not in the list. */

@@ -30,6 +30,7 @@
 #include "verify.h"
 #include "cms.h"
 #include "bundle.h"
+#include "bundle_store.h"
 #include "csr.h"
 #include "revoke.h"
 #include "deviation.h"
@@ -1215,7 +1216,9 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	clv_template_t t;
 	clv_csr_t *csr[MAX_DS_REQUESTS];
 	char dir[PATH_MAX], path[PATH_MAX], refusals[4096] = "", fp[96], detail[1024];
+	char me[80], hex[65];
 	struct dirent **list = NULL;
+	clv_bundle_t *bundle = NULL;
 	size_t n = 0, i, used = 0;
 	int count = 0, j, r = 0;
 
@@ -1235,7 +1238,18 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		snprintf(dir, sizeof(dir), "%s", rdir);
 	else
 		snprintf(dir, sizeof(dir), "%s/%s", e->script->dir, rdir);
-	if ((count = scandir(dir, &list, NULL, alphasort)) < 0)
+	snprintf(path, sizeof(path), "%s/%s", dir, CLV_BUNDLE_MANIFEST);
+	snprintf(me, sizeof(me), "ceremony:%s", e->token.serial);
+	if (clv_file_exists(path)) {
+		/* a request bundle from a DS host: verified before anything in it is read */
+		if ((r = clv_bundle_verify_stored(e->store, dir, me, CLV_BUNDLE_CSR_REQUEST,
+		    !e->o->rehearsal, e->resuming, &bundle, diag)) != 0)
+			return r;
+		count = (int)bundle->n_artifacts;
+		engine_say(e, CLV_MSG_INFO, "bundle %s from %s, sequence %llu: signature, sizes and "
+		    "hashes verified", dir, bundle->header.producer,
+		    (unsigned long long)bundle->header.sequence);
+	} else if ((count = scandir(dir, &list, NULL, alphasort)) < 0)
 		return clv_diag_set(diag, CLV_E_FILE_NOT_FOUND, "step '%s': requests %s: %s", st->id,
 		    dir, strerror(errno));
 
@@ -1245,18 +1259,30 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		clv_diag_t d;
 		char why[512] = "";
 		const clv_curve_info_t *want;
+		int rr;
 
-		if (list[j]->d_name[0] == '.')
+		if (bundle == NULL && list[j]->d_name[0] == '.')
 			continue;
+		if (bundle != NULL && bundle->artifacts[j].type != CLV_ARTIFACT_CSR) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': bundle %s: %s is a %s, "
+			    "expected only PKCS#10 requests (csr)", st->id, dir,
+			    bundle->artifacts[j].name,
+			    clv_artifact_type_name(bundle->artifacts[j].type));
+			goto out;
+		}
 		if (n >= MAX_DS_REQUESTS) {
 			r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': more than %d requests in %s",
 			    st->id, MAX_DS_REQUESTS, dir);
 			goto out;
 		}
-		snprintf(path, sizeof(path), "%s/%s", dir, list[j]->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, bundle ? bundle->artifacts[j].name :
+		    list[j]->d_name);
 		memset(&d, 0, sizeof(d));
-		if (clv_file_read(path, 1 << 16, &raw, &d) != 0 ||
-		    clv_csr_parse(raw.data, raw.len, path, &csr[n], &d) != 0) {
+		if (bundle != NULL)
+			rr = clv_buf_set(&raw, bundle->artifacts[j].data, bundle->artifacts[j].len);
+		else
+			rr = clv_file_read(path, 1 << 16, &raw, &d);
+		if (rr != 0 || clv_csr_parse(raw.data, raw.len, path, &csr[n], &d) != 0) {
 			snprintf(why, sizeof(why), "%s", d.msg[0] ? d.msg : "not a PKCS#10 request");
 		} else if (clv_csr_verify_pop(csr[n]) != 0) {
 			snprintf(why, sizeof(why), "%s: its signature does not verify with its own key "
@@ -1294,6 +1320,23 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	}
 	if ((r = signer_usage_ok(e, st, issuer, clv_clock_now(e->clock), diag)) != 0)
 		goto out;
+	if (bundle != NULL) {
+		/* the import is recorded before signing: a replay of it is refused */
+		clv_hex(bundle->manifest_sha256, 32, hex);
+		snprintf(detail, sizeof(detail), "bundle %s from %s (%s), sequence %llu, %zu "
+		    "requests, MANIFEST SHA-256 %s", dir, bundle->header.producer,
+		    clv_bundle_purpose_name(bundle->header.purpose),
+		    (unsigned long long)bundle->header.sequence, n, hex);
+		if ((r = clv_store_begin(e->store)) != 0)
+			goto out;
+		if ((r = clv_bundle_record_import(e->store, bundle, e->o->rehearsal)) != 0 ||
+		    (r = engine_audit(e, CLV_EV_BUNDLE_IMPORTED, NULL, bundle->manifest_sha256, "ok",
+		    detail)) != 0 || (r = clv_store_commit(e->store)) != 0) {
+			clv_store_rollback(e->store);
+			r = clv_diag_set(diag, r, "store: cannot record the import of %s", dir);
+			goto out;
+		}
+	}
 
 	for (i = 0; i < n; i++) {
 		clv_cert_request_t req;
@@ -1370,9 +1413,10 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 out:
 	for (i = 0; i < MAX_DS_REQUESTS; i++)
 		clv_csr_free(csr[i]);
-	for (j = 0; j < count; j++)
+	for (j = 0; list != NULL && j < count; j++)
 		free(list[j]);
 	free(list);
+	clv_bundle_free(bundle);
 	return r;
 }
 
@@ -1422,6 +1466,21 @@ medium_label(const char *path, char *out, size_t outlen)
  * written to the medium only after the administrator confirms the medium,
  * read back and verified before the step reports success.
  */
+/* An output as a bundle artifact named NAME.der. */
+static void
+add_artifact(const output_state_t *o, clv_bundle_artifact_t *a, char name[80])
+{
+	snprintf(name, 80, "%s.der", o->name);
+	memset(a, 0, sizeof(*a));
+	a->name = name;
+	a->type = strcmp(o->kind, "crl") == 0 ? CLV_ARTIFACT_CRL :
+	    strcmp(o->kind, "master-list") == 0 ? CLV_ARTIFACT_MASTER_LIST :
+	    strcmp(o->kind, "deviation-list") == 0 ? CLV_ARTIFACT_DEVIATION_LIST :
+	    CLV_ARTIFACT_CERTIFICATE;
+	a->data = o->der.data;
+	a->len = o->der.len;
+}
+
 static int
 step_export_bundle(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
@@ -1457,18 +1516,23 @@ step_export_bundle(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		snprintf(item, sizeof(item), "%.*s", (int)(end - q), q);
 		while (item[0] && item[strlen(item) - 1] == ' ')
 			item[strlen(item) - 1] = '\0';
+		if (item[0] != '\0' && item[strlen(item) - 1] == '*') {
+			/* every output made so far whose name starts so */
+			size_t k, plen = strlen(item) - 1, before = n;
+
+			for (k = 0; k < e->n_outs && n < MAX_OUTPUTS; k++)
+				if (strncmp(e->outs[k].name, item, plen) == 0 &&
+				    e->outs[k].der.data != NULL)
+					add_artifact(&e->outs[k], &arts[n], names[n]), n++;
+			if (n == before)
+				return clv_diag_set(diag, CLV_E_SCRIPT, "step '%s': no output made "
+				    "matches '%s'", st->id, item);
+			continue;
+		}
 		if ((o = find_output(e, item)) == NULL || o->der.data == NULL)
 			return clv_diag_set(diag, CLV_E_SCRIPT, "step '%s': output '%s' was not made",
 			    st->id, item);
-		snprintf(names[n], sizeof(names[n]), "%s.der", o->name);
-		memset(&arts[n], 0, sizeof(arts[n]));
-		arts[n].name = names[n];
-		arts[n].type = strcmp(o->kind, "crl") == 0 ? CLV_ARTIFACT_CRL :
-		    strcmp(o->kind, "master-list") == 0 ? CLV_ARTIFACT_MASTER_LIST :
-		    strcmp(o->kind, "deviation-list") == 0 ? CLV_ARTIFACT_DEVIATION_LIST :
-		    CLV_ARTIFACT_CERTIFICATE;
-		arts[n].data = o->der.data;
-		arts[n].len = o->der.len;
+		add_artifact(o, &arts[n], names[n]);
 		n++;
 	}
 	/* the wrong stick (IANA KSK ceremony, 2014): the administrator confirms it */

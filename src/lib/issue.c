@@ -597,7 +597,8 @@ wrap_signed(const char *type, const char *tbs_name, const clv_buf_t *tbs,
 	out->data = NULL;
 	out->len = 0;
 	snprintf(tbs_type, sizeof(tbs_type), "%s", strcmp(type, "Certificate") == 0 ?
-	    "TBSCertificate" : "TBSCertList");
+	    "TBSCertificate" : strcmp(type, "CertificationRequest") == 0 ?
+	    "CertificationRequestInfo" : "TBSCertList");
 	if ((r = clv_der_new(type, &n)) != 0)
 		goto out;
 	if ((r = clv_der_decode(tbs_type, tbs->data, tbs->len, &t, tbs_type, NULL)) != 0)
@@ -702,4 +703,40 @@ clv_issue_crl(const clv_buf_t *tbs, const clv_sigalg_t *alg, const clv_buf_t *si
     clv_buf_t *out)
 {
 	return wrap_signed("CertificateList", "tbsCertList", tbs, alg, sig, out);
+}
+
+int
+clv_issue_csr_info(const clv_buf_t *subject, const clv_pubkey_t *key, int explicit_params,
+    clv_buf_t *out)
+{
+	asn1_node n = NULL;
+	clv_buf_t spki = { NULL, 0 };
+	int r;
+
+	if (subject == NULL || key == NULL || out == NULL)
+		return CLV_E_INVALID_ARG;
+	out->data = NULL;
+	out->len = 0;
+	if ((r = clv_der_new("CertificationRequest", &n)) != 0)
+		goto out;
+	if ((r = clv_der_write(n, "certificationRequestInfo.version", "0", 0)) != 0 ||
+	    (r = copy_der_into(n, "certificationRequestInfo.subject", "Name", subject)) != 0 ||
+	    (r = clv_pubkey_to_spki(key, key->type == CLV_KEY_EC && explicit_params, &spki)) != 0 ||
+	    (r = copy_der_into(n, "certificationRequestInfo.subjectPKInfo",
+	    "SubjectPublicKeyInfo", &spki)) != 0)
+		goto out;
+	/* attributes present and empty (RFC 2986: [0] is not optional): what the
+	 * certificate says comes from the CSCA's template */
+	r = clv_der_encode(n, "certificationRequestInfo", out);
+out:
+	clv_buf_free(&spki);
+	clv_der_free(&n);
+	return r;
+}
+
+int
+clv_issue_csr(const clv_buf_t *info, const clv_sigalg_t *alg, const clv_buf_t *sig,
+    clv_buf_t *out)
+{
+	return wrap_signed("CertificationRequest", "certificationRequestInfo", info, alg, sig, out);
 }

@@ -65,4 +65,12 @@ int clv_issue_tbs_crl(const clv_crl_request_t *req, clv_buf_t *out);
 int clv_issue_crl(const clv_buf_t *tbs, const clv_sigalg_t *alg, const clv_buf_t *sig,
     clv_buf_t *out);
 
+/* A PKCS#10 CertificationRequestInfo (v1, no attributes) for a key made on
+ * an online host, and the CertificationRequest around its signature (the
+ * key's own, made by its HSM: the proof of possession). */
+int clv_issue_csr_info(const clv_buf_t *subject, const clv_pubkey_t *key, int explicit_params,
+    clv_buf_t *out);
+int clv_issue_csr(const clv_buf_t *info, const clv_sigalg_t *alg, const clv_buf_t *sig,
+    clv_buf_t *out);
+
 #endif

@@ -481,6 +481,21 @@ check_step_params(script_ctx_t *x, size_t n)
 				snprintf(item, sizeof(item), "%.*s", (int)(end - q), q);
 				while (item[0] && item[strlen(item) - 1] == ' ')
 					item[strlen(item) - 1] = '\0';
+				if (item[0] != '\0' && item[strlen(item) - 1] == '*') {
+					/* "ds*": every output of an earlier step whose output=
+					 * starts so (issue-ds writes PREFIX-1, PREFIX-2, ...) */
+					size_t k, plen = strlen(item) - 1;
+					const char *ov;
+
+					for (k = 0; k < n; k++)
+						if ((ov = clv_script_param(&s->steps[k], "output")) != NULL &&
+						    strncmp(ov, item, plen) == 0)
+							break;
+					if (k == n)
+						return step_error(x, st, p->line, "outputs: '%s' "
+						    "matches no output of an earlier step", item);
+					continue;
+				}
 				if (output_written_by(s, n, item) < 0)
 					return step_error(x, st, p->line, "outputs: '%s' is not the "
 					    "output of an earlier step", item);

@@ -216,12 +216,34 @@ static const char migration_4[] =
 	"  SELECT RAISE(ABORT, 'revocations are never taken back');\n"
 	"END;\n";
 
+/*
+ * Schema v5: producer keys pinned for bundle imports (conclave-bundle(5)):
+ * the SubjectPublicKeyInfo of each producer we accept bundles from.  A pin
+ * is never changed or removed; a new producer key is a new producer name.
+ */
+static const char migration_5[] =
+	"CREATE TABLE pins (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  producer TEXT NOT NULL UNIQUE CHECK (length(producer) BETWEEN 1 AND 64),\n"
+	"  spki BLOB NOT NULL,\n"
+	"  spki_sha256 BLOB NOT NULL CHECK (length(spki_sha256) = 32),\n"
+	"  created INTEGER NOT NULL,\n"
+	"  rehearsal INTEGER NOT NULL CHECK (rehearsal IN (0, 1))\n"
+	");\n"
+	"CREATE TRIGGER pins_no_update BEFORE UPDATE ON pins BEGIN\n"
+	"  SELECT RAISE(ABORT, 'pins are never changed');\n"
+	"END;\n"
+	"CREATE TRIGGER pins_no_delete BEFORE DELETE ON pins BEGIN\n"
+	"  SELECT RAISE(ABORT, 'pins are never removed');\n"
+	"END;\n";
+
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
+	migration_5,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CLV_STORE_SCHEMA_VERSION,
@@ -260,6 +282,18 @@ step_done(clv_store_t *s, sqlite3_stmt *st, const char *what)
 	int rc = sqlite3_step(st);
 
 	return rc == SQLITE_DONE ? 0 : clv_store_db_error(s, rc, what);
+}
+
+/* Runs a statement that returns a row or none: *found says which. */
+static int
+step_found(clv_store_t *s, sqlite3_stmt *st, const char *what, int *found)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return clv_store_db_error(s, rc, what);
+	*found = rc == SQLITE_ROW;
+	return 0;
 }
 
 static int
@@ -895,6 +929,135 @@ out:
 	return r;
 }
 
+int
+clv_store_bundle_seen(clv_store_t *s, const char *direction, const unsigned char sha256[32],
+    int *seen)
+{
+	static const char sql[] =
+	    "SELECT 1 FROM bundles WHERE direction = ?1 AND manifest_sha256 = ?2";
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	if (seen != NULL)
+		*seen = 0;
+	if (s == NULL || direction == NULL || sha256 == NULL || seen == NULL)
+		return CLV_E_INVALID_ARG;
+	if ((r = prepare(s, sql, &st)) != 0)
+		return r;
+	if ((rc = bind_text(st, 1, direction)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(st, 2, sha256, 32, SQLITE_STATIC)) != SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding a bundle query");
+		goto out;
+	}
+	r = step_found(s, st, "looking up a bundle", seen);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+column_blob(sqlite3_stmt *st, int col, clv_buf_t *out)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	if (p == NULL || n <= 0)
+		return CLV_E_DB;
+	return clv_buf_set(out, p, (size_t)n);
+}
+
+/* --- pins -------------------------------------------------------------- */
+
+int
+clv_store_pin_add(clv_store_t *s, const char *producer, const clv_buf_t *spki, time_t created,
+    int rehearsal)
+{
+	static const char sql[] =
+	    "INSERT INTO pins (producer, spki, spki_sha256, created, rehearsal) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)";
+	unsigned char sha[32];
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	if (s == NULL || producer == NULL || spki == NULL || spki->data == NULL ||
+	    producer[0] == '\0' || strlen(producer) > 64)
+		return CLV_E_INVALID_ARG;
+	clv_sha256(spki->data, spki->len, sha);
+	if ((r = prepare(s, sql, &st)) != 0)
+		return r;
+	if ((rc = bind_text(st, 1, producer)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(st, 2, spki->data, (int)spki->len, SQLITE_STATIC)) !=
+	    SQLITE_OK ||
+	    (rc = sqlite3_bind_blob(st, 3, sha, 32, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 4, (sqlite3_int64)created)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 5, rehearsal ? 1 : 0)) != SQLITE_OK) {
+		r = clv_store_db_error(s, rc, "binding a pin");
+		goto out;
+	}
+	r = step_done(s, st, "recording a pin");
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+void
+clv_store_pins_free(clv_store_pin_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < n; i++)
+		clv_buf_free(&p[i].spki);
+	free(p);
+}
+
+int
+clv_store_pins(clv_store_t *s, clv_store_pin_t **out, size_t *n)
+{
+	static const char sql[] = "SELECT producer, spki FROM pins ORDER BY id";
+	clv_store_pin_t *v = NULL, *nv;
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0, count = 0;
+	int r, rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || out == NULL || n == NULL)
+		return CLV_E_INVALID_ARG;
+	if ((r = prepare(s, sql, &st)) != 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? 2 * cap : 8;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				r = CLV_E_NOMEM;
+				goto out;
+			}
+			v = nv;
+		}
+		memset(&v[count], 0, sizeof(v[count]));
+		count++;
+		if ((r = column_text(s, st, 0, v[count - 1].producer,
+		    sizeof(v[count - 1].producer))) != 0 ||
+		    (r = column_blob(st, 1, &v[count - 1].spki)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = clv_store_db_error(s, rc, "reading the pins");
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+	count = 0;
+	r = 0;
+out:
+	clv_store_pins_free(v, count);
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* --- share sets ------------------------------------------------------- */
 
 static int
@@ -948,16 +1111,6 @@ out:
 	return r;
 }
 
-static int
-column_blob(sqlite3_stmt *st, int col, clv_buf_t *out)
-{
-	const void *p = sqlite3_column_blob(st, col);
-	int n = sqlite3_column_bytes(st, col);
-
-	if (p == NULL || n <= 0)
-		return CLV_E_DB;
-	return clv_buf_set(out, p, (size_t)n);
-}
 
 static int
 share_set_query(clv_store_t *s, const char *where, const char *a, const char *b,
@@ -1181,13 +1334,7 @@ clv_store_serial_exists(clv_store_t *s, const char *issuer_label, const char *se
 		r = clv_store_db_error(s, rc, "binding a serial");
 		goto out;
 	}
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		r = clv_store_db_error(s, rc, "looking up a serial");
-		goto out;
-	}
-	*exists = rc == SQLITE_ROW;
-	r = 0;
+	r = step_found(s, st, "looking up a serial", exists);
 out:
 	sqlite3_finalize(st);
 	return r;

@@ -13,7 +13,7 @@
 
 typedef struct clv_store clv_store_t;
 
-#define CLV_STORE_SCHEMA_VERSION 4
+#define CLV_STORE_SCHEMA_VERSION 5
 
 /* Opens (creating if create != 0) and migrates forward to the current schema.
  * A database with a newer schema is refused with CLV_E_DB_SCHEMA. */
@@ -143,6 +143,23 @@ int clv_store_bundle_add(clv_store_t *s, const char *direction, const char *prod
 /* The highest sequence recorded, 0 if none. */
 int clv_store_bundle_last(clv_store_t *s, const char *direction, const char *producer,
     const char *recipient, uint64_t *out);
+
+/* Whether a bundle with this MANIFEST SHA-256 was recorded in direction. */
+int clv_store_bundle_seen(clv_store_t *s, const char *direction, const unsigned char sha256[32],
+    int *seen);
+
+/* Producer keys pinned for bundle imports (schema v5): the key's
+ * SubjectPublicKeyInfo DER.  A producer is pinned once
+ * (CLV_E_DB_CONSTRAINT for a second pin). */
+int clv_store_pin_add(clv_store_t *s, const char *producer, const clv_buf_t *spki,
+    time_t created, int rehearsal);
+typedef struct clv_store_pin {
+	char producer[65];
+	clv_buf_t spki;
+} clv_store_pin_t;
+/* Every pin, in the order pinned (free with clv_store_pins_free). */
+int clv_store_pins(clv_store_t *s, clv_store_pin_t **out, size_t *n);
+void clv_store_pins_free(clv_store_pin_t *p, size_t n);
 
 /* For modules of the core that keep their own tables (audit). */
 struct sqlite3 *clv_store_db(clv_store_t *s);

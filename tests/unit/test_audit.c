@@ -396,7 +396,7 @@ test_sql_cannot_change_trail(void)
 static void
 test_invalid_event_refused(void)
 {
-	static const int bad_events[] = { 0, -1, CLV_EV_DEVIATION_LIST_SIGNED + 1, 1000 };
+	static const int bad_events[] = { 0, -1, CLV_EV_PRODUCER_PINNED + 1, 1000 };
 	char path[512];
 	unsigned char head[32];
 	clv_store_t *s = NULL;

@@ -535,6 +535,53 @@ test_revocations(void)
 }
 
 static void
+test_pins_and_seen_bundles(void)
+{
+	static const unsigned char spki1[] = { 0x30, 0x03, 0x01, 0x01, 0xff };
+	static const unsigned char spki2[] = { 0x30, 0x03, 0x01, 0x01, 0x00 };
+	unsigned char msha[32];
+	char path[512];
+	clv_store_t *s = NULL;
+	clv_store_pin_t *pins = NULL;
+	clv_buf_t k1 = { (unsigned char *)spki1, sizeof(spki1) };
+	clv_buf_t k2 = { (unsigned char *)spki2, sizeof(spki2) };
+	size_t n = 99;
+	int seen = -1;
+
+	tmp_setup();
+	tmp_path(path, sizeof(path), "store.db");
+	s = open_with_keys(path);
+	CU_ASSERT(clv_store_pins(s, &pins, &n) == 0 && n == 0);
+	clv_store_pins_free(pins, n);
+	CU_ASSERT(clv_store_pin_add(s, "host:ds1", &k1, 1767225600, 0) == 0);
+	CU_ASSERT(clv_store_pin_add(s, "host:ds2", &k2, 1767225600, 0) == 0);
+	/* once per producer, never replaced or removed */
+	CU_ASSERT(clv_store_pin_add(s, "host:ds1", &k2, 1767225600, 0) == CLV_E_DB_CONSTRAINT);
+	CU_ASSERT(clv_store_pin_add(s, "", &k2, 1767225600, 0) == CLV_E_INVALID_ARG);
+	CU_ASSERT(sqlite3_exec(clv_store_db(s), "UPDATE pins SET spki = x'00'", NULL, NULL, NULL)
+	    == SQLITE_CONSTRAINT_TRIGGER);
+	CU_ASSERT(sqlite3_exec(clv_store_db(s), "DELETE FROM pins", NULL, NULL, NULL)
+	    == SQLITE_CONSTRAINT_TRIGGER);
+	CU_ASSERT(clv_store_pins(s, &pins, &n) == 0 && n == 2);
+	if (n == 2) {
+		CU_ASSERT(strcmp(pins[0].producer, "host:ds1") == 0);
+		CU_ASSERT(pins[0].spki.len == sizeof(spki1) &&
+		    memcmp(pins[0].spki.data, spki1, sizeof(spki1)) == 0);
+		CU_ASSERT(strcmp(pins[1].producer, "host:ds2") == 0);
+	}
+	clv_store_pins_free(pins, n);
+
+	memset(msha, 0x42, sizeof(msha));
+	CU_ASSERT(clv_store_bundle_seen(s, "import", msha, &seen) == 0 && seen == 0);
+	CU_ASSERT(clv_store_bundle_add(s, "import", "host:ds1", "ceremony:1", "csr-request", 1,
+	    msha, 1767225600, 0) == 0);
+	CU_ASSERT(clv_store_bundle_seen(s, "import", msha, &seen) == 0 && seen == 1);
+	CU_ASSERT(clv_store_bundle_seen(s, "export", msha, &seen) == 0 && seen == 0);
+	clv_store_close(s);
+	tmp_cleanup();
+}
+
+static void
 test_object_der_lookup(void)
 {
 	static const unsigned char der[] = { 0x30, 0x06, 0x02, 0x01, 0x07, 0x05, 0x00, 0x00 };
@@ -724,6 +771,7 @@ main(void)
 		{ "object serial unique per issuer", test_object_serial_unique_per_issuer },
 		{ "crl number last", test_crl_number_last },
 		{ "revocations", test_revocations },
+		{ "pins and seen bundles", test_pins_and_seen_bundles },
 		{ "object der lookup", test_object_der_lookup },
 		{ "transaction rollback leaves nothing", test_transaction_rollback_leaves_nothing },
 		{ "no column for secrets", test_no_secret_columns },
