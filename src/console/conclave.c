@@ -28,6 +28,7 @@
 #include "store.h"
 #include "transcript.h"
 #include "bundle.h"
+#include "cms.h"
 #include "util.h"
 #include "x509.h"
 
@@ -42,7 +43,7 @@ usage(FILE *fp)
 	    "                    SCRIPT\n"
 	    "       conclave audit verify --store FILE\n"
 	    "       conclave audit show --store FILE\n"
-	    "       conclave show FILE\n"
+	    "       conclave show FILE [--anchor CSCA]\n"
 	    "       conclave transcript verify DIR [--key PEM]\n"
 	    "       conclave bundle verify DIR --producer ID --key PEM --recipient ID --purpose P\n"
 	    "                              [--last-seen N] [--rehearsal]\n"
@@ -453,6 +454,91 @@ out:
 	return r;
 }
 
+/*
+ * conclave show for a Master List or a Deviation List: the signature checked
+ * under the embedded signer certificate and, with an anchor (the CSCA
+ * certificate), the signer certificate under it; then the contents.
+ */
+static int
+show_list(const char *path, const clv_buf_t *der, const char *anchor_file)
+{
+	clv_buf_t raw = { NULL, 0 }, anchor = { NULL, 0 }, *certs = NULL;
+	clv_cms_verify_opts_t vo;
+	clv_cms_t *cms = NULL;
+	clv_cert_t *c = NULL;
+	clv_dl_t *dl = NULL;
+	clv_diag_t diag;
+	char when[21], quirks[256], hex[128];
+	unsigned char sha[32];
+	size_t n = 0, i;
+	int r, is_ml;
+
+	memset(&diag, 0, sizeof(diag));
+	memset(&vo, 0, sizeof(vo));
+	if (anchor_file != NULL) {
+		if ((r = clv_file_read(anchor_file, 1 << 20, &raw, &diag)) != 0 ||
+		    (r = clv_pem_or_der(raw.data, raw.len, "CERTIFICATE", &anchor)) != 0) {
+			fprintf(stderr, "conclave: --anchor %s: %s\n", anchor_file,
+			    diag.msg[0] ? diag.msg : "not a certificate (DER or PEM)");
+			goto out;
+		}
+		vo.anchors = &anchor;
+		vo.n_anchors = 1;
+	} else
+		vo.flags = CLV_CMS_VERIFY_UNANCHORED;
+	r = clv_cms_verify(der->data, der->len, path, &vo, &cms, &diag);
+	if (r != 0) {
+		printf("list %s: DOES NOT VERIFY\n  %s\n", path, diag.msg);
+		goto out;
+	}
+	is_ml = strcmp(cms->econtent_type, CLV_OID_ICAO_MASTER_LIST) == 0;
+	clv_sha256(der->data, der->len, sha);
+	clv_hex_colon(sha, 32, hex);
+	clv_time_format(cms->signing_time, when);
+	clv_cms_quirks_describe(cms->quirks, quirks, sizeof(quirks));
+	if (clv_cert_parse(cms->signer_cert.data, cms->signer_cert.len, &c, &diag) != 0)
+		c = NULL;
+	printf("%s %s\n  eContentType: %s\n  signer: %s\n  signingTime: %s\n"
+	    "  signature: verified under the signer certificate%s\n  departures: %s\n"
+	    "  SHA-256: %s\n", is_ml ? "CSCA Master List" : strcmp(cms->econtent_type,
+	    CLV_OID_ICAO_DEVIATION_LIST) == 0 ? "Deviation List" : "CMS SignedData", path,
+	    cms->econtent_type, c ? c->subject : "?", cms->has_signing_time ? when : "absent",
+	    anchor_file ? (cms->anchored ? ", which the anchor issued" : "") :
+	    " (no anchor given: not trusted yet)", quirks, hex);
+	if (is_ml && clv_cms_ml_parse(cms->econtent.data, cms->econtent.len, path, &certs, &n,
+	    &diag) == 0) {
+		printf("  certificates: %zu\n", n);
+		for (i = 0; i < n; i++) {
+			clv_cert_t *e = NULL;
+
+			if (clv_cert_parse(certs[i].data, certs[i].len, &e, NULL) == 0)
+				printf("    %s%s\n", e->subject, clv_cert_is_link(e) ? " (link)" : "");
+			else
+				printf("    (certificate %zu unreadable)\n", i + 1);
+			clv_cert_free(e);
+		}
+	} else if (!is_ml && clv_cms_dl_parse(cms->econtent.data, cms->econtent.len, path, &dl,
+	    &diag) == 0) {
+		printf("  deviations: %zu\n", dl->n_deviations);
+		for (i = 0; i < dl->n_deviations; i++)
+			printf("    %s%s%s\n", dl->deviations[i].descriptions[0].deviation_type,
+			    dl->deviations[i].descriptions[0].description ? ": " : "",
+			    dl->deviations[i].descriptions[0].description ?
+			    dl->deviations[i].descriptions[0].description : "");
+	} else if (diag.msg[0]) {
+		printf("  content: %s\n", diag.msg);
+		r = CLV_E_FORMAT;
+	}
+out:
+	clv_cms_certs_free(certs, n);
+	clv_cms_dl_free(dl);
+	clv_cert_free(c);
+	clv_cms_free(cms);
+	clv_buf_free(&raw);
+	clv_buf_free(&anchor);
+	return r == 0 ? 0 : 1;
+}
+
 static int
 cmd_show(int argc, char **argv)
 {
@@ -466,13 +552,26 @@ cmd_show(int argc, char **argv)
 
 	memset(&diag, 0, sizeof(diag));
 	memset(&d2, 0, sizeof(d2));
-	if (argc != 2) {
+	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--anchor") == 0)) {
 		usage(stderr);
 		return 2;
 	}
-	if ((r = clv_file_read(argv[1], 16 << 20, &raw, &diag)) != 0) {
+	if ((r = clv_file_read(argv[1], 64 << 20, &raw, &diag)) != 0) {
 		fprintf(stderr, "conclave: %s\n", diag.msg);
 		return 1;
+	}
+	if (clv_pem_or_der(raw.data, raw.len, "CMS", &der) == 0) {
+		clv_cms_t *probe = NULL;
+
+		/* a SignedData: a Master List or a Deviation List */
+		if (clv_cms_parse(der.data, der.len, argv[1], &probe, NULL) == 0) {
+			clv_cms_free(probe);
+			r = show_list(argv[1], &der, argc == 4 ? argv[3] : NULL);
+			clv_buf_free(&raw);
+			clv_buf_free(&der);
+			return r;
+		}
+		clv_buf_free(&der);
 	}
 	if (clv_pem_or_der(raw.data, raw.len, "CERTIFICATE", &der) != 0 &&
 	    clv_pem_or_der(raw.data, raw.len, "X509 CRL", &der) != 0) {

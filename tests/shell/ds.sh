@@ -199,6 +199,11 @@ has "the content names MRZWrongCheckDigit" ':2\.23\.136\.1\.1\.7\.3\.2' "$T/dl-a
 has "the content carries the document numbers" 'C01X00T48' "$T/dl-asn1.txt"
 ds2_serial=$(openssl x509 -in "$T/out/ds-2.pem" -noout -serial | cut -d= -f2)
 has "the content names ds-2 by issuer and serial" "INTEGER *:$ds2_serial" "$T/dl-asn1.txt"
+"$CONCLAVE" show "$T/dl-out/deviationlist.der" --anchor "$T/csca/csca.pem" >"$T/dl-show.txt" 2>&1 || true
+has "our parser reads our Deviation List and verifies it to the CSCA" \
+	'^Deviation List .*' "$T/dl-show.txt"
+has "it lists both deviations" 'deviations: 2' "$T/dl-show.txt"
+has "anchored in the CSCA" 'which the anchor issued' "$T/dl-show.txt"
 check "the Deviation List transcript verifies" "$CONCLAVE" transcript verify "$T/dl-out"
 # bad deviation files: refused with file, line and field; nothing signed
 dl_refused() {
