@@ -73,6 +73,13 @@ openssl req -new -newkey rsa:2048 -nodes -keyout "$T/r.key" -subj "/C=UT/CN=DS r
 refuse "a key type the policy forbids is refused" 'y-rsa.csr: a key type the policy forbids' \
 	"$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/out3" "$T/s2/ds-certs.ceremony"
 rm "$T/s2/ds-requests/y-rsa.csr"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$T/p384.key" \
+	-subj "/C=UT/CN=DS p384" -out "$T/s2/ds-requests/z-p384.csr" 2>/dev/null
+refuse "a request for a curve the policy forbids is refused, naming the curve expected" \
+	'z-p384.csr: a key type the policy forbids: expected P-256' \
+	"$CONCLAVE" run --token label:ds-tok --store "$DB" --answers "$T/a" --out "$T/out5" "$T/s2/ds-certs.ceremony"
+if ls "$T/out5"/ds-*.der >/dev/null 2>&1; then not_ok "nothing was signed for the batch"; else ok "nothing was signed for the batch"; fi
+rm "$T/s2/ds-requests/z-p384.csr"
 python3 - "$T/s2/ds-requests/ds1.csr" <<'EOP'
 import sys, base64
 p = sys.argv[1]
