@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "bundle.h"
@@ -400,6 +401,20 @@ out:
 	return r;
 }
 
+/* Takes back what write_import wrote: the import did not happen. */
+static void
+remove_import(const char *dir, char names[][160], size_t n)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 /* Writes the certificates and CRLs of the import under a fresh directory. */
 static int
 write_import(const char *dir, char names[][160], const clv_buf_t *ders, const char **labels,
@@ -418,6 +433,7 @@ write_import(const char *dir, char names[][160], const clv_buf_t *ders, const ch
 		if ((r = clv_pem_encode(labels[i], ders[i].data, ders[i].len, &pem)) != 0 ||
 		    (r = clv_file_write_new(path, pem.data, pem.len, 0644, diag)) != 0) {
 			clv_buf_free(&pem);
+			remove_import(dir, names, i);
 			return r;
 		}
 		clv_buf_free(&pem);
@@ -533,8 +549,9 @@ host_import(host_t *h, const char *bdir, const char *recipient, clv_diag_t *diag
 	    (r = host_audit(h, CLV_EV_BUNDLE_IMPORTED, NULL, b->manifest_sha256, detail)) != 0 ||
 	    (r = clv_store_commit(h->store)) != 0) {
 		clv_store_rollback(h->store);
-		r = clv_diag_set(diag, r, "%s: cannot record the import; the files in %s are not "
-		    "in use", h->store_path, h->out);
+		remove_import(h->out, names, n);
+		r = clv_diag_set(diag, r, "%s: cannot record the import; nothing was imported",
+		    h->store_path);
 		goto out;
 	}
 	printf("imported: %s\n  written to %s\n", detail, h->out);
