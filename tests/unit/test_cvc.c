@@ -11,9 +11,12 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gcrypt.h>
 
@@ -401,6 +404,7 @@ test_verify_all(void)
 		r = verify_chain(entries[i].c, &iss, &d);
 		if (expect_fail) {
 			CU_ASSERT_NOT_EQUAL(r, CHAIN_VERIFIED);
+			CU_ASSERT_PTR_NULL(strstr(entries[i].what, "VERIFIED by cvc-print"));
 			skipped++;
 			continue;
 		}
@@ -1453,6 +1457,126 @@ test_print(void)
 	}
 }
 
+/* ---- openpace's cvc-print as an independent reader (when installed) ---------- */
+
+typedef struct opc {
+	int rc;
+	char car[64], chr[64], ced[16], cxd[16], type[64];
+	int rights;                     /* CHAT lines, without the role line */
+	int exts;
+} opc_t;
+
+/* Runs cvc-print on rel and collects what it prints. */
+static int
+cvc_print(const char *rel, const char *opt, opc_t *o)
+{
+	char path[512], cmd[1024], line[256];
+	FILE *fp;
+	int in_chat = 0, in_ext = 0, chat_lines = 0, st;
+
+	memset(o, 0, sizeof(*o));
+	eac_path(rel, path, sizeof(path));
+	snprintf(cmd, sizeof(cmd), "cvc-print %s='%s' 2>/dev/null", opt, path);
+	if ((fp = popen(cmd, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "  CAR: %63s", o->car) == 1 ||
+		    sscanf(line, "  CHR: %63s", o->chr) == 1 ||
+		    sscanf(line, "  Effective Date: %15s", o->ced) == 1 ||
+		    sscanf(line, "  Expiration Date: %15s", o->cxd) == 1) {
+			in_chat = in_ext = 0;
+			continue;
+		}
+		if (strcmp(line, "  CHAT:") == 0) {
+			in_chat = 1;
+			continue;
+		}
+		if (strcmp(line, "  Certificate Extensions:") == 0) {
+			in_ext = 1;
+			continue;
+		}
+		if (in_chat && strncmp(line, "      ", 6) == 0)
+			chat_lines++;
+		else if (in_chat && strncmp(line, "    ", 4) == 0)
+			snprintf(o->type, sizeof(o->type), "%s", line + 4);
+		else if (in_ext && strncmp(line, "    ", 4) == 0)
+			o->exts++;
+		else
+			in_chat = in_ext = 0;
+	}
+	st = pclose(fp);
+	o->rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	o->rights = chat_lines > 0 ? chat_lines - 1 : 0;
+	return 0;
+}
+
+static int
+set_rights(const clv_cvc_chat_t *ch)
+{
+	size_t i;
+	int n = 0;
+	unsigned char v;
+
+	for (i = 0; i < ch->auth_len; i++)
+		for (v = i == 0 ? ch->auth[0] & 0x3f : ch->auth[i]; v != 0; v >>= 1)
+			n += v & 1;
+	return n;
+}
+
+/*
+ * Our reading agrees with OpenPACE's on every certificate and plain request
+ * (Debian's cvc-print cannot read 67 requests): CAR, CHR, dates, terminal
+ * type, the number of rights and of extensions; and it exits 1 on the two
+ * negatives it cannot parse, which we refuse too.
+ */
+static void
+test_cvc_print_agrees(void)
+{
+	char want[32];
+	opc_t o;
+	const clv_cvc_t *c;
+	size_t i, compared = 0;
+
+	if (system("command -v cvc-print >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "\n  cvc-print (openpace) not on PATH: cross-check not run\n");
+		return;
+	}
+	for (i = 0; i < nentries; i++) {
+		if ((c = entries[i].c) == NULL || c->kind == CLV_CVC_AUTH_REQUEST)
+			continue;
+		CU_ASSERT_EQUAL_FATAL(cvc_print(entries[i].rel, c->kind == CLV_CVC_CERT ?
+		    "--cvc" : "--csr", &o), 0);
+		if (o.rc != 0 || strcmp(o.chr, c->chr) != 0)
+			fprintf(stderr, "\n  cvc-print %s: rc %d, CHR %s\n", entries[i].rel,
+			    o.rc, o.chr);
+		CU_ASSERT_EQUAL(o.rc, 0);
+		CU_ASSERT_STRING_EQUAL(o.chr, c->chr);
+		CU_ASSERT_STRING_EQUAL(o.car, c->has_car ? c->car : "<NULL>");
+		if (c->kind == CLV_CVC_CERT) {
+			snprintf(want, sizeof(want), "%04d-%02d-%02d", c->ced.year,
+			    c->ced.month, c->ced.day);
+			CU_ASSERT_STRING_EQUAL(o.ced, want);
+			snprintf(want, sizeof(want), "%04d-%02d-%02d", c->cxd.year,
+			    c->cxd.month, c->cxd.day);
+			CU_ASSERT_STRING_EQUAL(o.cxd, want);
+			CU_ASSERT_EQUAL(strcasecmp(o.type,
+			    clv_cvc_terminal_name(c->chat.type)), 0);
+			if (o.rights != set_rights(&c->chat))
+				fprintf(stderr, "\n  %s: cvc-print lists %d rights, we %d\n",
+				    entries[i].rel, o.rights, set_rights(&c->chat));
+			CU_ASSERT_EQUAL(o.rights, set_rights(&c->chat));
+			CU_ASSERT_EQUAL(o.exts, (int)c->n_ext);
+		}
+		compared++;
+	}
+	CU_ASSERT_EQUAL(compared, 82 + 19 + 9);
+	CU_ASSERT_EQUAL(cvc_print("negative/neg_CED_bad_BCD_digit.cvcert", "--cvc", &o), 0);
+	CU_ASSERT_EQUAL(o.rc, 1);
+	CU_ASSERT_EQUAL(cvc_print("negative/neg_CHR_too_long_20chars.cvcert", "--cvc", &o), 0);
+	CU_ASSERT_EQUAL(o.rc, 1);
+}
+
 /* Date helpers. */
 static void
 test_dates(void)
@@ -1499,6 +1623,7 @@ main(void)
 		{ "damaged input is refused, naming the field", test_refusals },
 		{ "printout", test_print },
 		{ "dates and algorithm names", test_dates },
+		{ "openpace's cvc-print reads the same fields", test_cvc_print_agrees },
 		{ NULL, NULL },
 	};
 	size_t i;
