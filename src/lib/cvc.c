@@ -514,12 +514,12 @@ tag_name(unsigned tag)
 /* ---- parsing ------------------------------------------------------------------- */
 
 static int
-parse_ref(reader_t *r, const tlv_t *t, char out[CLV_CVC_REF_MAX + 1])
+parse_ref(reader_t *r, const tlv_t *t, const char *name, char out[CLV_CVC_REF_MAX + 1])
 {
 	char why[160];
 
 	if (ref_problem(t->v, t->len, why, sizeof(why)) != NULL)
-		return bad(r, "%s: %s", tag_name(t->tag), why);
+		return bad(r, "%s: %s", name, why);
 	memcpy(out, t->v, t->len);
 	out[t->len] = '\0';
 	return 0;
@@ -747,7 +747,7 @@ parse_body(reader_t *r, const tlv_t *body, clv_cvc_t *c)
 			c->cpi = 0;
 			break;
 		case 0x42:
-			if ((ret = parse_ref(r, &kids[i], c->car)) != 0)
+			if ((ret = parse_ref(r, &kids[i], "42 CAR", c->car)) != 0)
 				return ret;
 			c->has_car = 1;
 			break;
@@ -756,7 +756,7 @@ parse_body(reader_t *r, const tlv_t *body, clv_cvc_t *c)
 				return ret;
 			break;
 		case 0x5F20:
-			if ((ret = parse_ref(r, &kids[i], c->chr)) != 0)
+			if ((ret = parse_ref(r, &kids[i], "5F20 CHR", c->chr)) != 0)
 				return ret;
 			break;
 		case 0x7F4C:
@@ -857,7 +857,7 @@ parse_auth(reader_t *r, const tlv_t *t, clv_cvc_t *c)
 	if ((ret = parse_7f21(r, &kids[0], c)) != 0)
 		return ret;
 	r->kind = "authenticated CV request";
-	if ((ret = parse_ref(r, &kids[1], c->outer_car)) != 0)
+	if ((ret = parse_ref(r, &kids[1], "outer 42 CAR", c->outer_car)) != 0)
 		return ret;
 	if (kids[2].len == 0)
 		return bad(r, "outer 5F37 signature is empty");
@@ -1047,8 +1047,8 @@ clv_cvc_key_resolve(const clv_cvc_key_t *key, const clv_cvc_key_t *domain,
 		    "parameters; a DV or terminal key takes those of the CVCA certificate "
 		    "its chain goes back to");
 	if (d->type != CLV_KEY_EC)
-		return clv_diag_set(diag, CLV_E_KEY_MISMATCH, "CV public key: EC key with "
-		    "the domain parameters of a %s key", "non-EC");
+		return clv_diag_set(diag, CLV_E_KEY_MISMATCH, "CV public key: EC key, but "
+		    "the domain parameters come from an RSA key");
 	/* Written out as an explicit-parameter SubjectPublicKeyInfo and read back
 	 * by the pubkey module: it names the curve when the parameters are a
 	 * known one's and checks that the point lies on the curve. */

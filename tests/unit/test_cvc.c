@@ -25,6 +25,9 @@
 #include "unit.h"
 #include "util.h"
 
+/* What test_sign_verify issued, for openpace to check. */
+static clv_buf_t issued_cvca, issued_dv, issued_is, issued_req;
+
 typedef struct entry {
 	char rel[128];                  /* path under eac/ */
 	char what[640];                 /* the manifest's description */
@@ -1096,6 +1099,11 @@ test_sign_verify(void)
 	CU_ASSERT_EQUAL(clv_cvc_verify_outer(ar, &dv->key, &cvca->key, &d), 0);
 	CU_ASSERT_EQUAL(clv_cvc_verify_outer(ar, &ar->key, NULL, &d), CLV_E_SIG_INVALID);
 
+	CU_ASSERT(clv_buf_set(&issued_cvca, cvca->der.data, cvca->der.len) == 0);
+	CU_ASSERT(clv_buf_set(&issued_dv, dv->der.data, dv->der.len) == 0);
+	CU_ASSERT(clv_buf_set(&issued_is, is->der.data, is->der.len) == 0);
+	CU_ASSERT(clv_buf_set(&issued_req, req.data, req.len) == 0);
+
 	/* the printout names what matters */
 	CU_ASSERT_FATAL((fp = open_memstream(&text, &textlen)) != NULL);
 	CU_ASSERT_EQUAL(clv_cvc_print(fp, cvca), 0);
@@ -1524,6 +1532,83 @@ set_rights(const clv_cvc_chat_t *ch)
 	return n;
 }
 
+/* Writes b to dir/name. */
+static void
+put(const char *dir, const char *name, const clv_buf_t *b)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	CU_ASSERT_EQUAL_FATAL(clv_file_write_new(path, b->data, b->len, 0600, NULL), 0);
+}
+
+/* Runs cmd; 1 if it printed the line want. */
+static int
+prints_line(const char *cmd, const char *want)
+{
+	char line[256];
+	FILE *fp;
+	int found = 0;
+
+	if ((fp = popen(cmd, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, want) == 0)
+			found = 1;
+	}
+	pclose(fp);
+	return found;
+}
+
+/* Does cvc-print, at noon UTC on day, verify dir/file with dir as the
+ * trust directory? */
+static int
+libeac_verifies(const char *dir, const char *day, const char *file)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "faketime '%s 12:00:00' cvc-print --cvc-dir='%s' "
+	    "--cvc='%s/%s' 2>/dev/null", day, dir, dir, file);
+	return prints_line(cmd, "certificate verified");
+}
+
+/*
+ * The chain signed in test_sign_verify, checked by libeac: the trust
+ * directory holds the CVCA and the DV named by CHR, the clock is set inside
+ * their validity with faketime.  A changed octet must make it fail.
+ */
+static void
+openpace_verifies_ours(void)
+{
+	char dir[] = "/tmp/clv-test-cvc-XXXXXX", cmd[1024];
+	clv_buf_t bad = { NULL, 0 };
+
+	CU_ASSERT_FATAL(issued_is.len > 0 && issued_req.len > 0);
+	if (system("command -v faketime >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "\n  faketime not on PATH: chain check by cvc-print not run\n");
+		return;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	put(dir, "ZZCVCATEST00001", &issued_cvca);
+	put(dir, "ZZDVTEST00001", &issued_dv);
+	put(dir, "is.cvcert", &issued_is);
+	put(dir, "is.cvreq", &issued_req);
+	CU_ASSERT_FATAL(clv_buf_set(&bad, issued_is.data, issued_is.len) == 0);
+	bad.data[bad.len - 1] ^= 0x01;
+	put(dir, "bad.cvcert", &bad);
+	clv_buf_free(&bad);
+	CU_ASSERT(libeac_verifies(dir, "2028-03-01", "is.cvcert"));
+	CU_ASSERT(libeac_verifies(dir, "2028-03-01", "ZZDVTEST00001"));
+	CU_ASSERT_FALSE(libeac_verifies(dir, "2028-03-01", "bad.cvcert"));
+	/* after the IS certificate's expiry libeac refuses it */
+	CU_ASSERT_FALSE(libeac_verifies(dir, "2028-03-02", "is.cvcert"));
+	snprintf(cmd, sizeof(cmd), "cvc-print --csr='%s/is.cvreq' 2>/dev/null", dir);
+	CU_ASSERT(prints_line(cmd, "  certificate request verified"));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CU_ASSERT(system(cmd) == 0);
+}
+
 /*
  * Our reading agrees with OpenPACE's on every certificate and plain request
  * (Debian's cvc-print cannot read 67 requests): CAR, CHR, dates, terminal
@@ -1571,6 +1656,7 @@ test_cvc_print_agrees(void)
 		compared++;
 	}
 	CU_ASSERT_EQUAL(compared, 82 + 19 + 9);
+	openpace_verifies_ours();
 	CU_ASSERT_EQUAL(cvc_print("negative/neg_CED_bad_BCD_digit.cvcert", "--cvc", &o), 0);
 	CU_ASSERT_EQUAL(o.rc, 1);
 	CU_ASSERT_EQUAL(cvc_print("negative/neg_CHR_too_long_20chars.cvcert", "--cvc", &o), 0);
@@ -1637,5 +1723,9 @@ main(void)
 		clv_cvc_free(entries[i].c);
 		clv_buf_free(&entries[i].bytes);
 	}
+	clv_buf_free(&issued_cvca);
+	clv_buf_free(&issued_dv);
+	clv_buf_free(&issued_is);
+	clv_buf_free(&issued_req);
 	return r;
 }
