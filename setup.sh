@@ -13,7 +13,7 @@ what=${1:-build}
 packages="build-essential autoconf automake autoconf-archive libtool pkg-config
  libtasn1-6-dev libtasn1-bin libgnutls28-dev gnutls-bin libp11-kit-dev p11-kit
  softhsm2 libgcrypt20-dev libsqlite3-dev sqlite3 libcunit1-dev openssl
- opensc gdb python3 libqrencode-dev libncurses-dev tmux zbar-tools faketime
+ opensc gdb python3 python3-cryptography libqrencode-dev libncurses-dev tmux zbar-tools faketime
  openpace"
 
 missing=

@@ -88,8 +88,8 @@ engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri, const unsig
 	return r;
 }
 
-static key_state_t *
-find_key(engine_t *e, const char *name)
+key_state_t *
+engine_find_key(engine_t *e, const char *name)
 {
 	size_t i;
 
@@ -99,8 +99,8 @@ find_key(engine_t *e, const char *name)
 	return NULL;
 }
 
-static output_state_t *
-find_output(engine_t *e, const char *name)
+output_state_t *
+engine_find_output(engine_t *e, const char *name)
 {
 	size_t i;
 
@@ -117,8 +117,8 @@ colon_fp(const unsigned char sha[32], char out[96])
 }
 
 /* template= resolves against the script's directory, then the templates dir. */
-static int
-load_template(engine_t *e, const char *name, clv_template_t *t, clv_diag_t *diag)
+int
+engine_load_template(engine_t *e, const char *name, clv_template_t *t, clv_diag_t *diag)
 {
 	char path[PATH_MAX];
 
@@ -375,12 +375,8 @@ spki_fingerprint(const clv_pubkey_t *k, int explicit_params, unsigned char out[3
 
 /* Records an intent before an HSM call, so a resumed run knows what was
  * under way; the checkpoint after it is a place a test can kill us. */
-static int
-intent(engine_t *e, const clv_script_step_t *st, const char *point, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-intent(engine_t *e, const clv_script_step_t *st, const char *point, const char *fmt, ...)
+int
+engine_intent(engine_t *e, const clv_script_step_t *st, const char *point, const char *fmt, ...)
 {
 	char rest[512], detail[768];
 	va_list ap;
@@ -502,13 +498,13 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return r;
 	if (e->n_keys >= MAX_KEYS)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many keys in one ceremony");
-	if (find_key(e, name) != NULL)
+	if (engine_find_key(e, name) != NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: key '%s' is generated twice",
 		    e->script->path, st->line, name);
 	k = &e->keys[e->n_keys];
 	memset(k, 0, sizeof(*k));
 	snprintf(k->name, sizeof(k->name), "%s", name);
-	if ((r = load_template(e, tname, &k->tmpl, diag)) != 0)
+	if ((r = engine_load_template(e, tname, &k->tmpl, diag)) != 0)
 		return r;
 	if (e->ui->key_label != NULL)
 		label = e->ui->key_label(e->ctx, name);
@@ -542,7 +538,7 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	engine_say(e, CLV_MSG_INFO, "generating %s key '%s' in the HSM ...",
 	    k->tmpl.key.type == CLV_KEY_EC ? clv_curve_by_id(k->tmpl.key.curve)->name : "RSA",
 	    k->label);
-	if ((r = intent(e, st, "intent-generate", "label=%s", k->label)) != 0)
+	if ((r = engine_intent(e, st, "intent-generate", "label=%s", k->label)) != 0)
 		return r;
 	if ((r = clv_hsm_generate(e->hsm, k->label, &k->tmpl.key, &k->pub, diag)) != 0)
 		return r;
@@ -584,8 +580,8 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 }
 
 /* Writes DER and PEM of an output; records OUTPUT_WRITTEN for each. */
-static int
-write_output(engine_t *e, output_state_t *o, const char *pem_label, clv_diag_t *diag)
+int
+engine_write_output(engine_t *e, output_state_t *o, const char *pem_label, clv_diag_t *diag)
 {
 	clv_buf_t pem = { NULL, 0 }, body = { NULL, 0 };
 	unsigned char sha[32];
@@ -594,7 +590,9 @@ write_output(engine_t *e, output_state_t *o, const char *pem_label, clv_diag_t *
 	    "REHEARSAL - made on a throwaway token by a rehearsal ceremony; not for production\n";
 	int r;
 
-	snprintf(o->der_path, sizeof(o->der_path), "%s/%s.der", e->o->out_dir, o->name);
+	/* a CV certificate is binary only: NAME.cvcert, as cvc-print reads it */
+	snprintf(o->der_path, sizeof(o->der_path), "%s/%s.%s", e->o->out_dir, o->name,
+	    o->cv != NULL ? "cvcert" : "der");
 	snprintf(o->pem_path, sizeof(o->pem_path), "%s/%s.pem", e->o->out_dir, o->name);
 	if (e->resuming && clv_file_exists(o->der_path)) {
 		/* written before the interruption: it must be the very same object */
@@ -613,6 +611,11 @@ write_output(engine_t *e, output_state_t *o, const char *pem_label, clv_diag_t *
 		snprintf(detail, sizeof(detail), "%s", o->der_path);
 		if ((r = engine_audit(e, CLV_EV_OUTPUT_WRITTEN, NULL, o->sha256, "ok", detail)) != 0)
 			return clv_diag_set(diag, r, "audit trail: cannot record %s", o->der_path);
+	}
+	if (o->cv != NULL) {
+		if (e->ui->message != NULL)
+			engine_say(e, CLV_MSG_OUTPUT, "wrote %s", o->der_path);
+		return 0;
 	}
 	if (e->resuming && clv_file_exists(o->pem_path))
 		return 0;   /* the PEM of the same DER, written before the interruption */
@@ -732,8 +735,8 @@ static int record_output_revoking(engine_t *, output_state_t *, clv_object_recor
  * transaction (its serial is then spent, whatever happens next), and writes
  * its files.  rec is complete but for the DER and hash, taken from o.
  */
-static int
-record_output(engine_t *e, output_state_t *o, clv_object_record_t *rec, const key_state_t *k,
+int
+engine_record_output(engine_t *e, output_state_t *o, clv_object_record_t *rec, const key_state_t *k,
     clv_audit_event_t ev, const char *detail, const char *new_key_state, clv_diag_t *diag)
 {
 	return record_output_revoking(e, o, rec, k, ev, detail, new_key_state, NULL, 0, diag);
@@ -784,7 +787,7 @@ record_output_revoking(engine_t *e, output_state_t *o, clv_object_record_t *rec,
 	}
 	e->n_outs++;
 	clv_engine_checkpoint(strcmp(o->kind, "crl") == 0 ? "recorded-crl" : "recorded-cert");
-	if ((r = write_output(e, o, strcmp(o->kind, "crl") == 0 ? "X509 CRL" : "CERTIFICATE",
+	if ((r = engine_write_output(e, o, strcmp(o->kind, "crl") == 0 ? "X509 CRL" : "CERTIFICATE",
 	    diag)) != 0)
 		return r;
 	clv_engine_checkpoint(strcmp(o->kind, "crl") == 0 ? "written-crl" : "written-cert");
@@ -795,8 +798,8 @@ record_output_revoking(engine_t *e, output_state_t *o, clv_object_record_t *rec,
  * An intent read back from the transcript is only a journal: it is honoured
  * within a week of the interruption, and never for a time in the future.
  */
-static int
-resume_time_ok(engine_t *e, const clv_script_step_t *st, time_t when, clv_diag_t *diag)
+int
+engine_resume_time_ok(engine_t *e, const clv_script_step_t *st, time_t when, clv_diag_t *diag)
 {
 	time_t now = clv_clock_now(e->clock);
 
@@ -828,7 +831,7 @@ adopt_output(engine_t *e, const clv_script_step_t *st, output_state_t *o,
 	if (r != 0)
 		return r;
 	e->n_outs++;
-	if ((r = write_output(e, o, strcmp(o->kind, "crl") == 0 ? "X509 CRL" : "CERTIFICATE",
+	if ((r = engine_write_output(e, o, strcmp(o->kind, "crl") == 0 ? "X509 CRL" : "CERTIFICATE",
 	    diag)) != 0)
 		return r;
 	engine_say(e, CLV_MSG_INFO, "resuming: %s %s.der was issued before the interruption; "
@@ -839,8 +842,8 @@ adopt_output(engine_t *e, const clv_script_step_t *st, output_state_t *o,
 }
 
 /* The output slot for the step's output= name. */
-static output_state_t *
-new_output(engine_t *e, const char *name, const char *kind)
+output_state_t *
+engine_new_output(engine_t *e, const char *name, const char *kind)
 {
 	output_state_t *o;
 
@@ -849,14 +852,15 @@ new_output(engine_t *e, const char *name, const char *kind)
 	o = &e->outs[e->n_outs];
 	clv_buf_free(&o->der);
 	clv_cert_free(o->cert);
+	engine_cv_free(o->cv);
 	memset(o, 0, sizeof(*o));
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	snprintf(o->kind, sizeof(o->kind), "%s", kind);
 	return o;
 }
 
-static int
-lint_or_refuse(engine_t *e, const clv_script_step_t *st, const char *what, int r,
+int
+engine_lint_or_refuse(engine_t *e, const clv_script_step_t *st, const char *what, int r,
     const clv_lint_result_t *lr, clv_diag_t *diag)
 {
 	if (r == CLV_E_LINT)
@@ -868,8 +872,8 @@ lint_or_refuse(engine_t *e, const clv_script_step_t *st, const char *what, int r
  * A CA key certifies only within its PrivateKeyUsagePeriod, as its
  * certificate states it (Doc 9303-12); CRLs go on after it ends.
  */
-static int
-signer_usage_ok(engine_t *e, const clv_script_step_t *st, const output_state_t *issuer,
+int
+engine_signer_usage_ok(engine_t *e, const clv_script_step_t *st, const output_state_t *issuer,
     time_t when, clv_diag_t *diag)
 {
 	const clv_cert_t *c = issuer->cert;
@@ -939,18 +943,18 @@ step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 
 	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
-	if ((k = find_key(e, kname)) == NULL || (subj = find_key(e, sname)) == NULL)
+	if ((k = engine_find_key(e, kname)) == NULL || (subj = engine_find_key(e, sname)) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
-		    e->script->path, st->line, st->id, find_key(e, kname) ? sname : kname);
-	if (!self && ((issuer = find_output(e, clv_script_param(st, "cert"))) == NULL ||
+		    e->script->path, st->line, st->id, engine_find_key(e, kname) ? sname : kname);
+	if (!self && ((issuer = engine_find_output(e, clv_script_param(st, "cert"))) == NULL ||
 	    issuer->cert == NULL || !issuer->cert->has_ski))
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': certificate '%s' of the "
 		    "issuing CA was not issued by an earlier step", e->script->path, st->line, st->id,
 		    clv_script_param(st, "cert"));
-	if ((o = new_output(e, oname, "certificate")) == NULL)
+	if ((o = engine_new_output(e, oname, "certificate")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 	snprintf(o->key_name, sizeof(o->key_name), "%s", subj->name);
-	if ((r = load_template(e, tname, &t, diag)) != 0)
+	if ((r = engine_load_template(e, tname, &t, diag)) != 0)
 		return r;
 	if ((self || link) != (t.profile_id == CLV_PROFILE_CSCA))
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': template '%s' has profile "
@@ -1010,7 +1014,7 @@ step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 		memcpy(serial, sb.data, sizeof(serial));
 		clv_buf_free(&sb);
 		clv_hex(serial, sizeof(serial), serial_hex);
-		if ((r = resume_time_ok(e, st, rs->when, diag)) != 0)
+		if ((r = engine_resume_time_ok(e, st, rs->when, diag)) != 0)
 			goto out;
 		if ((r = clv_store_serial_exists(e->store, k->label, serial_hex, &exists)) != 0)
 			goto out;
@@ -1042,9 +1046,9 @@ step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 	}
 
 	req.not_before = clv_clock_now(e->clock);
-	if (!self && (r = signer_usage_ok(e, st, issuer, req.not_before, diag)) != 0)
+	if (!self && (r = engine_signer_usage_ok(e, st, issuer, req.not_before, diag)) != 0)
 		goto out;
-	if ((r = intent(e, st, "intent-sign-cert", "label=%s serial=%s when=%lld", k->label,
+	if ((r = engine_intent(e, st, "intent-sign-cert", "label=%s serial=%s when=%lld", k->label,
 	    serial_hex, (long long)req.not_before)) != 0)
 		goto out;
 build:
@@ -1081,7 +1085,7 @@ build:
 		r = clv_lint_signer_tbs(tbs.data, tbs.len, &t, &issuer->cert->subject_der,
 		    &issuer->cert->ski, &lr);
 	if (r != 0) {
-		r = lint_or_refuse(e, st, "certificate", r, &lr, diag);
+		r = engine_lint_or_refuse(e, st, "certificate", r, &lr, diag);
 		goto out;
 	}
 	if ((r = sign_checked(e, st, k, &req.sigalg, &tbs, token_pub, o, &unused, diag)) != 0)
@@ -1105,7 +1109,7 @@ build:
 	snprintf(detail, sizeof(detail), "%s certificate (profile %s) serial %s subject %s "
 	    "SHA-256 %s", self ? "self-signed" : link ? "link" : "CA-issued", t.profile,
 	    serial_hex, o->cert->subject, fp);
-	if ((r = record_output(e, o, &rec, k, CLV_EV_CERT_ISSUED, detail, "active", diag)) != 0)
+	if ((r = engine_record_output(e, o, &rec, k, CLV_EV_CERT_ISSUED, detail, "active", diag)) != 0)
 		goto out;
 	if (!self && !link &&
 	    (r = clv_store_key_set_state(e->store, subj->label, "active")) != 0)
@@ -1144,7 +1148,7 @@ step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	k = &e->keys[e->n_keys];
 	memset(k, 0, sizeof(*k));
 	snprintf(k->name, sizeof(k->name), "%s", name);
-	if ((r = load_template(e, clv_script_param(st, "template"), &k->tmpl, diag)) != 0)
+	if ((r = engine_load_template(e, clv_script_param(st, "template"), &k->tmpl, diag)) != 0)
 		return r;
 	if (e->ui->key_label != NULL)
 		label = e->ui->key_label(e->ctx, name);
@@ -1166,7 +1170,7 @@ step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		    "the one the store recorded", st->id, k->label);
 	if ((r = key_pair_proven(e, st, k->label, k->pub, diag)) != 0)
 		return r;
-	if ((o = new_output(e, clv_script_param(st, "output"), "certificate")) == NULL)
+	if ((o = engine_new_output(e, clv_script_param(st, "output"), "certificate")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 	if (cfile[0] == '/')
 		snprintf(path, sizeof(path), "%s", cfile);
@@ -1174,6 +1178,12 @@ step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		snprintf(path, sizeof(path), "%s/%s", e->script->dir, cfile);
 	if ((r = clv_file_read(path, 1 << 20, &raw, diag)) != 0)
 		return r;
+	if (k->tmpl.profile_id == CLV_PROFILE_CVCA) {
+		/* a CVCA key: its CV certificate */
+		r = engine_use_cv_certificate(e, st, k, o, &raw, path, diag);
+		clv_buf_free(&raw);
+		return r;
+	}
 	r = clv_pem_or_der(raw.data, raw.len, "CERTIFICATE", &o->der);
 	clv_buf_free(&raw);
 	if (r != 0 || (r = clv_cert_parse(o->der.data, o->der.len, &o->cert, diag)) != 0)
@@ -1225,11 +1235,11 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	memset(csr, 0, sizeof(csr));
 	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
-	if ((k = find_key(e, kname)) == NULL ||
-	    (issuer = find_output(e, clv_script_param(st, "cert"))) == NULL || issuer->cert == NULL)
+	if ((k = engine_find_key(e, kname)) == NULL ||
+	    (issuer = engine_find_output(e, clv_script_param(st, "cert"))) == NULL || issuer->cert == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': the CSCA key and "
 		    "certificate must come from earlier steps", e->script->path, st->line, st->id);
-	if ((r = load_template(e, clv_script_param(st, "template"), &t, diag)) != 0)
+	if ((r = engine_load_template(e, clv_script_param(st, "template"), &t, diag)) != 0)
 		return r;
 	if (t.profile_id != CLV_PROFILE_DS)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': template has profile %s; "
@@ -1318,7 +1328,7 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': no request in %s", st->id, dir);
 		goto out;
 	}
-	if ((r = signer_usage_ok(e, st, issuer, clv_clock_now(e->clock), diag)) != 0)
+	if ((r = engine_signer_usage_ok(e, st, issuer, clv_clock_now(e->clock), diag)) != 0)
 		goto out;
 	if (bundle != NULL) {
 		/* the import is recorded before signing: a replay of it is refused */
@@ -1349,7 +1359,7 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		int exists = 1;
 
 		snprintf(oname, sizeof(oname), "%s-%zu", clv_script_param(st, "output"), i + 1);
-		if ((o = new_output(e, oname, "certificate")) == NULL) {
+		if ((o = engine_new_output(e, oname, "certificate")) == NULL) {
 			r = clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 			goto out;
 		}
@@ -1371,7 +1381,7 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		req.not_before = clv_clock_now(e->clock);
 		if ((r = clv_issue_sigalg(&t, k->pub, &req.sigalg)) != 0)
 			goto out;
-		if ((r = intent(e, st, "intent-sign-ds", "label=%s serial=%s when=%lld request=%s",
+		if ((r = engine_intent(e, st, "intent-sign-ds", "label=%s serial=%s when=%lld request=%s",
 		    k->label, serial_hex, (long long)req.not_before, csr[i]->what)) != 0)
 			goto out;
 		if ((r = clv_issue_tbs_cert(&req, &tbs)) != 0) {
@@ -1381,7 +1391,7 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		}
 		if ((r = clv_lint_ds_tbs(tbs.data, tbs.len, &t, &issuer->cert->subject_der,
 		    &issuer->cert->ski, &lr)) != 0) {
-			r = lint_or_refuse(e, st, "DS certificate", r, &lr, diag);
+			r = engine_lint_or_refuse(e, st, "DS certificate", r, &lr, diag);
 			clv_buf_free(&tbs);
 			goto out;
 		}
@@ -1405,7 +1415,7 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		colon_fp(o->sha256, fp);
 		snprintf(detail, sizeof(detail), "DS certificate serial %s subject %s from %s, "
 		    "SHA-256 %s", serial_hex, o->cert->subject, csr[i]->what, fp);
-		if ((r = record_output(e, o, &rec, k, CLV_EV_CERT_ISSUED, detail, NULL, diag)) != 0)
+		if ((r = engine_record_output(e, o, &rec, k, CLV_EV_CERT_ISSUED, detail, NULL, diag)) != 0)
 			goto out;
 	}
 	snprintf(e->summary, sizeof(e->summary), "%zu DS certificate%s issued", n, n == 1 ? "" : "s");
@@ -1470,10 +1480,11 @@ medium_label(const char *path, char *out, size_t outlen)
 static void
 add_artifact(const output_state_t *o, clv_bundle_artifact_t *a, char name[80])
 {
-	snprintf(name, 80, "%s.der", o->name);
+	snprintf(name, 80, "%s.%s", o->name, o->cv != NULL ? "cvcert" : "der");
 	memset(a, 0, sizeof(*a));
 	a->name = name;
-	a->type = strcmp(o->kind, "crl") == 0 ? CLV_ARTIFACT_CRL :
+	a->type = o->cv != NULL ? CLV_ARTIFACT_CV_CERTIFICATE :
+	    strcmp(o->kind, "crl") == 0 ? CLV_ARTIFACT_CRL :
 	    strcmp(o->kind, "master-list") == 0 ? CLV_ARTIFACT_MASTER_LIST :
 	    strcmp(o->kind, "deviation-list") == 0 ? CLV_ARTIFACT_DEVIATION_LIST :
 	    CLV_ARTIFACT_CERTIFICATE;
@@ -1529,7 +1540,7 @@ step_export_bundle(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 				    "matches '%s'", st->id, item);
 			continue;
 		}
-		if ((o = find_output(e, item)) == NULL || o->der.data == NULL)
+		if ((o = engine_find_output(e, item)) == NULL || o->der.data == NULL)
 			return clv_diag_set(diag, CLV_E_SCRIPT, "step '%s': output '%s' was not made",
 			    st->id, item);
 		add_artifact(o, &arts[n], names[n]);
@@ -1562,7 +1573,7 @@ step_export_bundle(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	signer.alg.key = CLV_KEY_EC;
 	signer.alg.hash = CLV_HASH_SHA256;
 	signer.key = key;
-	if ((r = intent(e, st, "intent-export-bundle", "recipient=%s sequence=%llu target=%s",
+	if ((r = engine_intent(e, st, "intent-export-bundle", "recipient=%s sequence=%llu target=%s",
 	    recipient, (unsigned long long)hdr.sequence, target)) != 0)
 		goto out;
 	if ((r = clv_bundle_export(target, &hdr, arts, n, &signer, msha, diag)) != 0)
@@ -1648,8 +1659,8 @@ read_included(engine_t *e, const clv_script_step_t *st, const char *dirname, clv
  * CSCA and link certificates given, signed by the MLS key as CMS SignedData. */
 /* A ceremony input named by a script parameter: relative to the script's
  * directory; digest (hex) is its SHA-256, for the step's intent. */
-static int
-read_input(engine_t *e, const char *name, char path[PATH_MAX], char digest[65],
+int
+engine_read_input(engine_t *e, const char *name, char path[PATH_MAX], char digest[65],
     clv_diag_t *diag)
 {
 	clv_buf_t raw = { NULL, 0 };
@@ -1699,7 +1710,7 @@ adopt_signed_list(engine_t *e, const output_state_t *signer_cert, output_state_t
 	o->der = have;
 	clv_sha256(o->der.data, o->der.len, o->sha256);
 	e->n_outs++;
-	if ((r = write_output(e, o, "CMS", diag)) != 0)
+	if ((r = engine_write_output(e, o, "CMS", diag)) != 0)
 		return r;
 	snprintf(e->summary, sizeof(e->summary), "%s %s.der, from the interrupted run", what,
 	    o->name);
@@ -1739,7 +1750,7 @@ sign_list(engine_t *e, const key_state_t *k,
 	snprintf(detail, sizeof(detail), "%s %s.der, signed by '%s' (%s), SHA-256 %s", what,
 	    o->name, k->label, signer_cert->cert->subject, fp);
 	if ((r = engine_audit(e, ev, k->uri, o->sha256, "ok", detail)) != 0 ||
-	    (r = write_output(e, o, "CMS", diag)) != 0)
+	    (r = engine_write_output(e, o, "CMS", diag)) != 0)
 		return r;
 	return 0;
 }
@@ -1754,11 +1765,11 @@ list_signer(engine_t *e, const clv_script_step_t *st, key_state_t **k, output_st
 
 	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
-	if ((*k = find_key(e, kname)) == NULL)
+	if ((*k = engine_find_key(e, kname)) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
 		    e->script->path, st->line, st->id, kname);
-	if ((*sc = find_output(e, clv_script_param(st, "cert"))) == NULL || (*sc)->cert == NULL ||
-	    (*csca = find_output(e, clv_script_param(st, "issuer"))) == NULL ||
+	if ((*sc = engine_find_output(e, clv_script_param(st, "cert"))) == NULL || (*sc)->cert == NULL ||
+	    (*csca = engine_find_output(e, clv_script_param(st, "issuer"))) == NULL ||
 	    (*csca)->cert == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': the signer's and the "
 		    "CSCA's certificates must be issued by earlier steps", e->script->path, st->line,
@@ -1778,7 +1789,7 @@ step_sign_master_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag
 
 	if ((r = list_signer(e, st, &k, &mls, &csca, diag)) != 0)
 		return r;
-	if ((o = new_output(e, clv_script_param(st, "output"), "master-list")) == NULL)
+	if ((o = engine_new_output(e, clv_script_param(st, "output"), "master-list")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 	if ((r = adopt_signed_list(e, mls, o, CLV_OID_ICAO_MASTER_LIST, "Master List", &adopted,
 	    diag)) != 0 || adopted)
@@ -1792,7 +1803,7 @@ step_sign_master_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag
 		goto out;
 	if ((r = clv_cms_ml_content(certs, n, &content, diag)) != 0)
 		goto out;
-	if ((r = intent(e, st, "intent-sign-ml", "label=%s certificates=%zu", k->label, n)) != 0)
+	if ((r = engine_intent(e, st, "intent-sign-ml", "label=%s certificates=%zu", k->label, n)) != 0)
 		goto out;
 	if ((r = sign_list(e, k, mls, csca, o, CLV_OID_ICAO_MASTER_LIST, &content,
 	    CLV_EV_MASTER_LIST_SIGNED, "CSCA Master List", diag)) != 0)
@@ -1826,12 +1837,12 @@ step_sign_deviation_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *d
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' is not a "
 		    "Deviation List Signer (template profile dls, EKU 2.23.136.1.1.8)",
 		    e->script->path, st->line, st->id, k->name);
-	if ((o = new_output(e, clv_script_param(st, "output"), "deviation-list")) == NULL)
+	if ((o = engine_new_output(e, clv_script_param(st, "output"), "deviation-list")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 	if ((r = adopt_signed_list(e, dls, o, CLV_OID_ICAO_DEVIATION_LIST, "Deviation List",
 	    &adopted, diag)) != 0 || adopted)
 		return r;
-	if ((r = read_input(e, name, path, digest, diag)) != 0)
+	if ((r = engine_read_input(e, name, path, digest, diag)) != 0)
 		return r;
 	if ((r = clv_deviations_load(path, e->script->dir, &dl, diag)) != 0)
 		return r;
@@ -1857,7 +1868,7 @@ step_sign_deviation_list(engine_t *e, const clv_script_step_t *st, clv_diag_t *d
 		    dl->deviations[i].descriptions[0].description : "");
 	if ((r = clv_cms_dl_content(dl, &content, diag)) != 0)
 		goto out;
-	if ((r = intent(e, st, "intent-sign-dl", "label=%s deviations=%zu inputs=%s", k->label,
+	if ((r = engine_intent(e, st, "intent-sign-dl", "label=%s deviations=%zu inputs=%s", k->label,
 	    dl->n_deviations, digest)) != 0)
 		goto out;
 	if ((r = sign_list(e, k, dls, csca, o, CLV_OID_ICAO_DEVIATION_LIST, &content,
@@ -1895,7 +1906,7 @@ crl_new_revocations(engine_t *e, const clv_script_step_t *st, const key_state_t 
 	digest[0] = '\0';
 	if (name == NULL)
 		return 0;
-	if ((r = read_input(e, name, path, digest, diag)) != 0)
+	if ((r = engine_read_input(e, name, path, digest, diag)) != 0)
 		return r;
 	if ((r = clv_revocations_load(path, &v, &n, diag)) != 0)
 		return r;
@@ -1985,17 +1996,17 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 
 	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
-	if ((k = find_key(e, kname)) == NULL)
+	if ((k = engine_find_key(e, kname)) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "%s:%u: step '%s': key '%s' was not generated",
 		    e->script->path, st->line, st->id, kname);
-	if ((issuer = find_output(e, cname)) == NULL || issuer->cert == NULL)
+	if ((issuer = engine_find_output(e, cname)) == NULL || issuer->cert == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT,
 		    "%s:%u: step '%s': certificate '%s' was not issued by an earlier step",
 		    e->script->path, st->line, st->id, cname);
 	if (!issuer->cert->has_ski)
 		return clv_diag_set(diag, CLV_E_POLICY, "step '%s': issuer certificate '%s' has no "
 		    "subjectKeyIdentifier for the CRL's authorityKeyIdentifier", st->id, cname);
-	if ((o = new_output(e, oname, "crl")) == NULL)
+	if ((o = engine_new_output(e, oname, "crl")) == NULL)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 	interval = clv_duration_is_zero(&k->tmpl.crl_next_update) ? ninety :
 	    k->tmpl.crl_next_update;
@@ -2021,7 +2032,7 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 			return clv_diag_set(diag, CLV_E_POLICY, "step '%s': resuming: the journal's CRL "
 			    "number %llu is not the next one (%llu); the journal is not trusted",
 			    st->id, (unsigned long long)rs->number, (unsigned long long)(last + 1));
-		if ((r = resume_time_ok(e, st, rs->when, diag)) != 0)
+		if ((r = engine_resume_time_ok(e, st, rs->when, diag)) != 0)
 			return r;
 		next = rs->number;
 		req.this_update = rs->when;
@@ -2040,7 +2051,7 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		if ((r = crl_new_revocations(e, st, k, req.this_update, &fresh, &n_fresh, digest,
 		    diag)) != 0)
 			return r;
-		if ((r = intent(e, st, "intent-sign-crl", "label=%s number=%llu when=%lld%s%s",
+		if ((r = engine_intent(e, st, "intent-sign-crl", "label=%s number=%llu when=%lld%s%s",
 		    k->label, (unsigned long long)next, (long long)req.this_update,
 		    digest[0] ? " inputs=" : "", digest)) != 0)
 			goto out;
@@ -2086,7 +2097,7 @@ step_issue_crl(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	}
 	if ((r = clv_lint_crl_tbs(tbs.data, tbs.len, &ninety, &issuer->cert->subject_der,
 	    &issuer->cert->ski, &lr)) != 0) {
-		r = lint_or_refuse(e, st, "CRL", r, &lr, diag);
+		r = engine_lint_or_refuse(e, st, "CRL", r, &lr, diag);
 		goto out;
 	}
 	if ((r = sign_checked(e, st, k, &req.sigalg, &tbs, issuer->cert->pubkey, o, &crl,
@@ -2138,7 +2149,8 @@ step_show_fingerprints(engine_t *e, const clv_script_step_t *st, clv_diag_t *dia
 	}
 	for (i = 0; i < e->n_outs; i++) {
 		colon_fp(e->outs[i].sha256, fp);
-		snprintf(what, sizeof(what), "%s %s.der", e->outs[i].kind, e->outs[i].name);
+		snprintf(what, sizeof(what), "%s %s.%s", e->outs[i].kind, e->outs[i].name,
+		    e->outs[i].cv != NULL ? "cvcert" : "der");
 		if (e->ui->fingerprint != NULL)
 			e->ui->fingerprint(e->ctx, what, fp);
 	}
@@ -2303,6 +2315,12 @@ run_step(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		return step_sign_master_list(e, st, diag);
 	case CLV_ACT_SIGN_DEVIATION_LIST:
 		return step_sign_deviation_list(e, st, diag);
+	case CLV_ACT_ISSUE_CVCA:
+		return engine_step_issue_cvca(e, st, diag);
+	case CLV_ACT_ISSUE_CV_LINK:
+		return engine_step_issue_cv_link(e, st, diag);
+	case CLV_ACT_SIGN_DV:
+		return engine_step_sign_dv(e, st, diag);
 	case CLV_ACT_USE_KEY:
 		return step_use_key(e, st, diag);
 	case CLV_ACT_EXPORT_BUNDLE:
@@ -2377,15 +2395,20 @@ write_closing_files(engine_t *e, clv_diag_t *diag)
 		clv_hex(o->sha256, 32, hex);
 		base = strrchr(o->der_path, '/') ? strrchr(o->der_path, '/') + 1 : o->der_path;
 		fprintf(ms, "%s  %s\n", hex, base);
-		if ((r = clv_file_read(o->pem_path, 1 << 20, &pem, diag)) != 0)
-			goto out;
-		clv_sha256(pem.data, pem.len, psha);
-		clv_buf_free(&pem);
-		clv_hex(psha, 32, hex);
-		base = strrchr(o->pem_path, '/') ? strrchr(o->pem_path, '/') + 1 : o->pem_path;
-		fprintf(ms, "%s  %s\n", hex, base);
+		if (o->cv == NULL) {
+			/* X.509 outputs have a PEM copy beside the DER */
+			if ((r = clv_file_read(o->pem_path, 1 << 20, &pem, diag)) != 0)
+				goto out;
+			clv_sha256(pem.data, pem.len, psha);
+			clv_buf_free(&pem);
+			clv_hex(psha, 32, hex);
+			base = strrchr(o->pem_path, '/') ? strrchr(o->pem_path, '/') + 1 :
+			    o->pem_path;
+			fprintf(ms, "%s  %s\n", hex, base);
+		}
 		colon_fp(o->sha256, fp);
-		fprintf(mt, "\n%s %s.der\n  SHA-256: %s\n", o->kind, o->name, fp);
+		base = strrchr(o->der_path, '/') ? strrchr(o->der_path, '/') + 1 : o->der_path;
+		fprintf(mt, "\n%s %s\n  SHA-256: %s\n", o->kind, base, fp);
 		if (o->cert != NULL) {
 			char nb[21], na[21];
 			clv_time_format(o->cert->not_before, nb);
@@ -2468,6 +2491,7 @@ engine_cleanup(engine_t *e)
 	for (i = 0; i < MAX_OUTPUTS; i++) {
 		clv_buf_free(&e->outs[i].der);
 		clv_cert_free(e->outs[i].cert);
+		engine_cv_free(e->outs[i].cv);
 	}
 	clv_store_close(e->store);
 	clv_script_free(e->script);
@@ -2612,7 +2636,7 @@ clv_engine_run(const clv_engine_opts_t *opts, const clv_engine_ui_t *ui, void *c
 	for (i = 0; i < e->script->n_steps; i++) {
 		const char *tn = clv_script_param(&e->script->steps[i], "template");
 		clv_template_t probe;
-		if (tn != NULL && (r = load_template(e, tn, &probe, diag)) != 0)
+		if (tn != NULL && (r = engine_load_template(e, tn, &probe, diag)) != 0)
 			goto out;
 	}
 	if ((r = ensure_out_dir(e, diag)) != 0)

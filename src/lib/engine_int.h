@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "engine.h"
 #include "hsm.h"
+#include "lint.h"
 #include "quorum.h"
 #include "script.h"
 #include "store.h"
@@ -42,6 +43,7 @@ typedef struct output_state {
 	clv_buf_t der;
 	unsigned char sha256[32];
 	clv_cert_t *cert;           /* certificates: parsed back */
+	struct clv_cvc *cv;         /* CV certificates ("cv-certificate"): parsed back */
 	char key_name[64];          /* key that the certificate certifies */
 } output_state_t;
 
@@ -96,6 +98,43 @@ int engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri,
 /* Rehearsal: the throwaway SoftHSM token store, the module opened on it. */
 int engine_rehearsal_store(engine_t *e, clv_diag_t *diag);
 int engine_need_hsm(engine_t *e, const clv_script_step_t *st, int login, clv_diag_t *diag);
+
+/* engine.c, for the other files of the engine */
+key_state_t *engine_find_key(engine_t *e, const char *name);
+output_state_t *engine_find_output(engine_t *e, const char *name);
+/* The output slot for name (NULL when there are too many outputs). */
+output_state_t *engine_new_output(engine_t *e, const char *name, const char *kind);
+/* Journals what is about to be signed (resumption), then a test checkpoint. */
+int engine_intent(engine_t *e, const clv_script_step_t *st, const char *point,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Records an issued object in the store and the audit trail in one
+ * transaction, then writes its files. */
+int engine_record_output(engine_t *e, output_state_t *o, clv_object_record_t *rec,
+    const key_state_t *k, clv_audit_event_t ev, const char *detail, const char *new_key_state,
+    clv_diag_t *diag);
+int engine_lint_or_refuse(engine_t *e, const clv_script_step_t *st, const char *what, int r,
+    const clv_lint_result_t *lr, clv_diag_t *diag);
+/* An intent's time is honoured within the week before now. */
+int engine_resume_time_ok(engine_t *e, const clv_script_step_t *st, time_t when,
+    clv_diag_t *diag);
+/* A ceremony input file named by a script parameter, and its SHA-256 (hex). */
+int engine_read_input(engine_t *e, const char *name, char path[PATH_MAX], char digest[65],
+    clv_diag_t *diag);
+
+/* template= against the script's directory, then the templates directory. */
+int engine_load_template(engine_t *e, const char *name, clv_template_t *t, clv_diag_t *diag);
+/* Writes an output's files (NAME.der and .pem, or NAME.cvcert). */
+int engine_write_output(engine_t *e, output_state_t *o, const char *pem_label,
+    clv_diag_t *diag);
+
+/* engine_cv.c: the EAC steps */
+int engine_step_issue_cvca(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag);
+int engine_step_issue_cv_link(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag);
+int engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag);
+/* use-key for a CVCA key: its CV certificate read and matched to the token's key. */
+int engine_use_cv_certificate(engine_t *e, const clv_script_step_t *st, key_state_t *k,
+    output_state_t *o, const clv_buf_t *raw, const char *path, clv_diag_t *diag);
+void engine_cv_free(struct clv_cvc *c);
 
 /* engine_quorum.c */
 int engine_step_init_token(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag);

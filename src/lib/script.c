@@ -54,6 +54,11 @@ static const action_spec_t action_specs[] = {
 	    { "key", "cert", "template", "requests", "output", NULL }, { NULL } },
 	{ CLV_ACT_SIGN_DEVIATION_LIST, "sign-deviation-list",
 	    { "key", "cert", "issuer", "deviations", "output", NULL }, { NULL } },
+	{ CLV_ACT_ISSUE_CVCA, "issue-cvca", { "key", "template", "output", NULL }, { NULL } },
+	{ CLV_ACT_ISSUE_CV_LINK, "issue-cv-link",
+	    { "key", "cert", "subject", "output", NULL }, { NULL } },
+	{ CLV_ACT_SIGN_DV, "sign-dv-requests",
+	    { "key", "cert", "template", "requests", "output", NULL }, { "foreign", NULL } },
 	{ CLV_ACT_ISSUE_LINK, "issue-link",
 	    { "key", "cert", "subject", "template", "output", NULL }, { NULL } },
 	{ CLV_ACT_EXPORT_BUNDLE, "export-bundle",
@@ -506,6 +511,9 @@ check_step_params(script_ctx_t *x, size_t n)
 		} else if (strcmp(p->key, "requests") == 0) {
 			if (p->value[0] == '\0')
 				return step_error(x, st, p->line, "requests: expected a directory");
+		} else if (strcmp(p->key, "foreign") == 0) {
+			if (p->value[0] == '\0')
+				return step_error(x, st, p->line, "foreign: expected a directory");
 		} else if (strcmp(p->key, "deviations") == 0) {
 			if (p->value[0] == '\0')
 				return step_error(x, st, p->line, "deviations: expected a file");
@@ -521,9 +529,11 @@ check_step_params(script_ctx_t *x, size_t n)
 		} else if (strcmp(p->key, "cert") == 0) {
 			j = output_written_by(s, n, p->value);
 			if (j < 0 || (s->steps[j].action != CLV_ACT_ISSUE_SELF_SIGNED &&
+			    s->steps[j].action != CLV_ACT_ISSUE_CVCA &&
 			    s->steps[j].action != CLV_ACT_USE_KEY))
 				return step_error(x, st, p->line, "cert '%s' is not the output "
-				    "of an earlier issue-self-signed or use-key step", p->value);
+				    "of an earlier issue-self-signed, issue-cvca or use-key step",
+				    p->value);
 			other = &s->steps[j];
 			if (strcmp(clv_script_param(other, "key"),
 			    clv_script_param(st, "key")) != 0)
@@ -665,6 +675,9 @@ check_step_order(script_ctx_t *x, const clv_script_step_t *st)
 	case CLV_ACT_ISSUE_SELF_SIGNED:
 	case CLV_ACT_ISSUE_CERT:
 	case CLV_ACT_ISSUE_LINK:
+	case CLV_ACT_ISSUE_CVCA:
+	case CLV_ACT_ISSUE_CV_LINK:
+	case CLV_ACT_SIGN_DV:
 	case CLV_ACT_SIGN_MASTER_LIST:
 	case CLV_ACT_SIGN_DEVIATION_LIST:
 	case CLV_ACT_ISSUE_CRL:

@@ -31,6 +31,9 @@ typedef enum clv_action {
 	CLV_ACT_ISSUE_DS = 18,      /* key=CSCA cert=CSCA_OUTPUT template=FILE requests=DIR output=PREFIX */
 	CLV_ACT_ISSUE_LINK = 19,    /* key=OLD cert=OLD_OUTPUT subject=NEW template=FILE output=NAME */
 	CLV_ACT_SIGN_DEVIATION_LIST = 20, /* key=DLS cert=DLS_OUTPUT issuer=CSCA_OUTPUT deviations=FILE output=NAME */
+	CLV_ACT_ISSUE_CVCA = 21,    /* key=CVCA template=FILE output=NAME */
+	CLV_ACT_ISSUE_CV_LINK = 22, /* key=OLD cert=OLD_OUTPUT subject=NEW output=NAME */
+	CLV_ACT_SIGN_DV = 23,       /* key=CVCA cert=CVCA_OUTPUT template=FILE requests=DIR output=PREFIX [foreign=DIR] */
 } clv_action_t;
 
 const char *clv_action_name(clv_action_t a);   /* "generate-key" */

@@ -172,6 +172,7 @@ enum tmpl_key {
 	K_VALIDITY, K_VALIDITY_MAX, K_PKUP, K_CRL_NEXT,
 	K_KU, K_BC, K_SKI, K_AKI, K_SAN, K_IAN, K_CRLDP, K_EKU, K_POLICIES,
 	K_DOC_VALIDITY, K_DS_MAX_PKUP, K_DOC_TYPES,
+	K_CV_MNEMONIC, K_CV_SEQUENCE, K_CV_RIGHTS, K_CV_ROLES,
 	K_COUNT
 };
 
@@ -207,6 +208,10 @@ static const struct {
 	[K_DOC_VALIDITY] = { "document_validity", 0 },
 	[K_DS_MAX_PKUP] = { "ds.max_usage_period", 0 },
 	[K_DOC_TYPES] = { "ext.document_types", 0 },
+	[K_CV_MNEMONIC] = { "holder.mnemonic", 0 },
+	[K_CV_SEQUENCE] = { "holder.sequence", 0 },
+	[K_CV_RIGHTS] = { "chat.rights", 0 },
+	[K_CV_ROLES] = { "dv.roles", 0 },
 };
 
 typedef struct choice {
@@ -219,6 +224,8 @@ static const choice_t profiles[] = {
 	{ "mls", CLV_PROFILE_MLS },
 	{ "dls", CLV_PROFILE_DLS },
 	{ "ds", CLV_PROFILE_DS },
+	{ "cvca", CLV_PROFILE_CVCA },
+	{ "dv", CLV_PROFILE_DV },
 	{ NULL, 0 },
 };
 
@@ -911,6 +918,156 @@ check_ds_profile(tmpl_ctx_t *x, const clv_template_t *t)
 	return 0;
 }
 
+/* ---- EAC profiles (cvca, dv) ---------------------------------------------- */
+
+/* EU Common Certificate Policy for EAC (BSI TR-03139): a CVCA certificate
+ * is valid 6 months to 3 years, a DV certificate at most 3 months. */
+static const clv_duration_t cvca_validity_min = { 0, 6, 0 };
+static const clv_duration_t cvca_validity_max = { 3, 0, 0 };
+static const clv_duration_t dv_validity_max = { 0, 3, 0 };
+
+static const choice_t cv_hashes[] = {
+	{ "sha224", CLV_HASH_SHA224 },
+	{ "sha256", CLV_HASH_SHA256 },
+	{ "sha384", CLV_HASH_SHA384 },
+	{ "sha512", CLV_HASH_SHA512 },
+	{ NULL, 0 },
+};
+
+/* "dg3, dg4" */
+static int
+parse_cv_list(tmpl_ctx_t *x, enum tmpl_key k, const choice_t *c, unsigned *out)
+{
+	const char *p = x->e[k]->value;
+	const choice_t *q;
+	char item[32], list[128];
+
+	int got;
+
+	*out = 0;
+	while ((got = next_item(&p, item, sizeof(item))) != 0) {
+		if (got < 0)
+			return key_error(x, k, "an empty or overlong item in '%s'", x->e[k]->value);
+		for (q = c; q->name != NULL; q++)
+			if (strcmp(q->name, item) == 0)
+				break;
+		if (q->name == NULL) {
+			choices_text(c, list, sizeof(list));
+			return key_error(x, k, "'%s': expected a list of %s", item, list);
+		}
+		*out |= (unsigned)q->value;
+	}
+	return 0;
+}
+
+static int
+fill_cv_template(tmpl_ctx_t *x, clv_template_t *t)
+{
+	static const choice_t rights[] = { { "dg3", CLV_CV_RIGHT_DG3 },
+	    { "dg4", CLV_CV_RIGHT_DG4 }, { NULL, 0 } };
+	static const choice_t roles[] = { { "domestic", 1 }, { "foreign", 2 }, { NULL, 0 } };
+	static const enum tmpl_key cvca_keys[] = { K_COUNTRY, K_CV_MNEMONIC, K_CV_SEQUENCE,
+	    K_ALG, K_HASH, K_VALIDITY, K_VALIDITY_MAX, K_CV_RIGHTS };
+	static const enum tmpl_key dv_keys[] = { K_VALIDITY, K_VALIDITY_MAX, K_CV_RIGHTS,
+	    K_CV_ROLES };
+	int cvca = t->profile_id == CLV_PROFILE_CVCA;
+	const enum tmpl_key *need = cvca ? cvca_keys : dv_keys;
+	size_t n_need = cvca ? sizeof(cvca_keys) / sizeof(cvca_keys[0]) :
+	    sizeof(dv_keys) / sizeof(dv_keys[0]);
+	const clv_duration_t *lim;
+	char a[32], b[32];
+	unsigned v;
+	size_t i, j;
+	int r, iv;
+
+	for (i = 0; i < n_need; i++)
+		if (x->e[need[i]] == NULL)
+			return clv_diag_set(x->diag, CLV_E_TEMPLATE, "%s: missing required key "
+			    "'%s' (profile = %s)", x->path, tmpl_keys[need[i]].name, t->profile);
+	/* everything else is X.509, or belongs to the other EAC profile */
+	for (i = 0; i < K_COUNT; i++) {
+		int allowed = i == K_PROFILE || (cvca && (i == K_CURVE || i == K_RSA_BITS ||
+		    i == K_PADDING));
+		for (j = 0; j < n_need && !allowed; j++)
+			allowed = need[j] == (enum tmpl_key)i;
+		if (x->e[i] != NULL && !allowed)
+			return key_error(x, (enum tmpl_key)i, "not used with profile = %s",
+			    t->profile);
+	}
+	if (cvca) {
+		size_t n;
+
+		if ((r = parse_country(x, t)) != 0)
+			return r;
+		n = strlen(x->e[K_CV_MNEMONIC]->value);
+		if (n > 9)
+			return key_error(x, K_CV_MNEMONIC, "at most 9 characters, got %zu", n);
+		for (i = 0; i < n; i++)
+			if (!is_printable_string_char((unsigned char)x->e[K_CV_MNEMONIC]->value[i]) ||
+			    x->e[K_CV_MNEMONIC]->value[i] == ' ')
+				return key_error(x, K_CV_MNEMONIC, "'%s': letters, digits and "
+				    "'()+,-./:=? only", x->e[K_CV_MNEMONIC]->value);
+		memcpy(t->cv_mnemonic, x->e[K_CV_MNEMONIC]->value, n + 1);
+		if (strlen(x->e[K_CV_SEQUENCE]->value) != 5 ||
+		    strspn(x->e[K_CV_SEQUENCE]->value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != 5)
+			return key_error(x, K_CV_SEQUENCE, "expected 5 characters A-Z or 0-9 "
+			    "(BSI TR-03110-3 CHR sequence number), got '%s'",
+			    x->e[K_CV_SEQUENCE]->value);
+		memcpy(t->cv_sequence, x->e[K_CV_SEQUENCE]->value, 6);
+		if ((r = parse_choice(x, K_ALG, algorithms, &iv)) != 0)
+			return r;
+		t->key.type = (clv_key_type_t)iv;
+		if ((r = check_key_algorithm(x, t)) != 0)
+			return r;
+		if (t->key.type == CLV_KEY_EC) {
+			if ((r = parse_curve(x, t)) != 0)
+				return r;
+			t->explicit_params = 1;     /* CV keys carry their domain parameters */
+		} else {
+			if ((r = parse_choice(x, K_RSA_BITS, rsa_sizes, &iv)) != 0)
+				return r;
+			t->key.rsa_bits = (unsigned)iv;
+			if (x->e[K_PADDING] != NULL &&
+			    (r = parse_choice(x, K_PADDING, paddings, &t->rsa_pss)) != 0)
+				return r;
+		}
+		if ((r = parse_choice(x, K_HASH, cv_hashes, &iv)) != 0)
+			return r;
+		t->hash = (clv_hash_alg_t)iv;
+	} else {
+		if ((r = parse_cv_list(x, K_CV_ROLES, roles, &v)) != 0)
+			return r;
+		if (v == 0)
+			return key_error(x, K_CV_ROLES, "expected domestic, foreign or both");
+		t->cv_domestic = (v & 1) != 0;
+		t->cv_foreign = (v & 2) != 0;
+	}
+	if ((r = parse_cv_list(x, K_CV_RIGHTS, rights, &t->cv_rights)) != 0)
+		return r;
+	if ((r = parse_duration(x, K_VALIDITY, &t->validity)) != 0 ||
+	    (r = parse_duration(x, K_VALIDITY_MAX, &t->validity_max)) != 0)
+		return r;
+	lim = cvca ? &cvca_validity_max : &dv_validity_max;
+	duration_format(lim, b, sizeof(b));
+	if (clv_duration_exceeds(&t->validity_max, lim)) {
+		duration_format(&t->validity_max, a, sizeof(a));
+		return key_error(x, K_VALIDITY_MAX, "%s exceeds %s, the most the EU certificate "
+		    "policy for EAC allows a %s certificate", a, b, cvca ? "CVCA" : "DV");
+	}
+	if (clv_duration_exceeds(&t->validity, &t->validity_max)) {
+		duration_format(&t->validity, a, sizeof(a));
+		duration_format(&t->validity_max, b, sizeof(b));
+		return key_error(x, K_VALIDITY, "%s exceeds validity.max %s (line %u)", a, b,
+		    x->e[K_VALIDITY_MAX]->line);
+	}
+	if (cvca && clv_duration_exceeds(&cvca_validity_min, &t->validity)) {
+		duration_format(&t->validity, a, sizeof(a));
+		return key_error(x, K_VALIDITY, "%s is shorter than 6m, the least the EU "
+		    "certificate policy for EAC allows a CVCA certificate", a);
+	}
+	return 0;
+}
+
 static int
 fill_template(tmpl_ctx_t *x, clv_template_t *t)
 {
@@ -921,6 +1078,12 @@ fill_template(tmpl_ctx_t *x, clv_template_t *t)
 
 	/* a Document Signer takes its subject from the request and its validity
 	 * from the usage period: no common name, no validity */
+	if (x->e[K_PROFILE] != NULL && (strcmp(x->e[K_PROFILE]->value, "cvca") == 0 ||
+	    strcmp(x->e[K_PROFILE]->value, "dv") == 0)) {
+		snprintf(t->profile, sizeof(t->profile), "%s", x->e[K_PROFILE]->value);
+		t->profile_id = strcmp(t->profile, "cvca") == 0 ? CLV_PROFILE_CVCA : CLV_PROFILE_DV;
+		return fill_cv_template(x, t);
+	}
 	ds = x->e[K_PROFILE] != NULL && strcmp(x->e[K_PROFILE]->value, "ds") == 0;
 	for (i = 0; i < K_COUNT; i++)
 		if (tmpl_keys[i].required && x->e[i] == NULL &&
@@ -932,6 +1095,10 @@ fill_template(tmpl_ctx_t *x, clv_template_t *t)
 		return r;
 	snprintf(t->profile, sizeof(t->profile), "%s", x->e[K_PROFILE]->value);
 	t->profile_id = (clv_profile_t)v;
+	for (i = K_CV_MNEMONIC; i <= K_CV_ROLES; i++)
+		if (x->e[i] != NULL)
+			return key_error(x, (enum tmpl_key)i, "only with profile = cvca or dv, "
+			    "not %s", t->profile);
 	if (!ds)
 		for (i = 0; i < sizeof(ds_only) / sizeof(ds_only[0]); i++)
 			if (x->e[ds_only[i]] != NULL)

@@ -35,7 +35,13 @@ typedef enum clv_profile {
 	CLV_PROFILE_MLS,            /* Master List Signer, issued by the CSCA */
 	CLV_PROFILE_DLS,            /* Deviation List Signer, issued by the CSCA */
 	CLV_PROFILE_DS,             /* Document Signer, from a PKCS#10 request */
+	CLV_PROFILE_CVCA,           /* EAC: CVCA CV certificate (self-signed and link) */
+	CLV_PROFILE_DV,             /* EAC: DV CV certificates the CVCA issues */
 } clv_profile_t;
+
+/* EAC inspection-system rights (the low bits of the relative authorization). */
+#define CLV_CV_RIGHT_DG3 0x01       /* read DG3, fingerprints */
+#define CLV_CV_RIGHT_DG4 0x02       /* read DG4, iris */
 
 /* Doc 9303-12 ExtendedKeyUsage purposes of the signer profiles. */
 #define CLV_OID_EKU_MLS "2.23.136.1.1.3"    /* id-icao-cscaMasterListSigningKey */
@@ -94,6 +100,12 @@ typedef struct clv_template {
 	 * each, as in the MRZ, in the order the template gives them */
 	char doc_types[CLV_TMPL_MAX_DOC_TYPES][3];
 	size_t n_doc_types;
+
+	/* EAC (profiles cvca and dv; see conclave-template(5)) */
+	char cv_mnemonic[10];       /* cvca: holder mnemonic of the CHR (0..9 chars) */
+	char cv_sequence[6];        /* cvca: sequence number of its CHR (5 chars) */
+	unsigned cv_rights;         /* CLV_CV_RIGHT_*: the CVCA's, or the most a DV gets */
+	int cv_domestic, cv_foreign;/* dv: which DV roles may be certified */
 } clv_template_t;
 
 /* Loads and checks a template; errors name file, line and expected value.

@@ -235,7 +235,7 @@ test_unknown_action(void)
 	    "step 'a': unknown action 'frobnicate' (expected one of: check-token, login, "
 	    "generate-key, issue-self-signed, issue-crl, show-fingerprints, witness-ack, "
 	    "logout, init-token, quorum-login, reshare, clock-check, close-transcript, "
-	    "issue-cert, sign-master-list, use-key, issue-ds, sign-deviation-list, issue-link, export-bundle)");
+	    "issue-cert, sign-master-list, use-key, issue-ds, sign-deviation-list, issue-cvca, issue-cv-link, sign-dv-requests, issue-link, export-bundle)");
 }
 
 static void
@@ -297,7 +297,7 @@ test_references(void)
 	/* cert never issued */
 	expect_steps_error(GEN("gen", "k") "[step crl]\naction = issue-crl\ntitle = C\n"
 	    "key = k\ncert = c\noutput = crl\n", 22,
-	    "step 'crl': cert 'c' is not the output of an earlier issue-self-signed or use-key step");
+	    "step 'crl': cert 'c' is not the output of an earlier issue-self-signed, issue-cvca or use-key step");
 	/* cert names a CRL, not a certificate */
 	expect_steps_error(GEN("gen", "k") SELF("cert", "k", "c")
 	    "[step crl]\naction = issue-crl\ntitle = C\nkey = k\ncert = c\noutput = crl\n"

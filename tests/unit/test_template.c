@@ -447,7 +447,7 @@ test_bad_values(void)
 		const char *want;
 	} cases[] = {
 		{ "profile", "profile = sod", NULL, 1,
-		    "profile: expected one of csca, mls, dls, ds, got 'sod'" },
+		    "profile: expected one of csca, mls, dls, ds, cvca, dv, got 'sod'" },
 		{ "signature.hash", "signature.hash = sha1", NULL, 6,
 		    "expected one of sha256, sha384, sha512, got 'sha1'" },
 		{ "subject.common_name", "subject.common_name =", NULL, 3, "expected 1 to 64" },
@@ -678,6 +678,91 @@ test_signer_refusals(void)
 }
 
 /* ---- Document Signer profile (ds) ---------------------------------------------- */
+
+/* ---- EAC profiles ------------------------------------------------------------ */
+
+static const char *const cvca_lines[] = {
+	"profile = cvca",
+	"subject.country = UT",
+	"holder.mnemonic = CVCAEP",
+	"holder.sequence = 00001",
+	"key.algorithm = ec",
+	"key.curve = brainpoolP256r1",
+	"signature.hash = sha256",
+	"validity = 3y",
+	"validity.max = 3y",
+	"chat.rights = dg3, dg4",
+	NULL,
+};
+
+static const char *const dv_lines[] = {
+	"profile = dv",
+	"dv.roles = domestic, foreign",
+	"chat.rights = dg3",
+	"validity = 3m",
+	"validity.max = 3m",
+	NULL,
+};
+
+static void
+test_shipped_cv_templates(void)
+{
+	clv_template_t t;
+	char path[512];
+
+	if (load_ok(shipped_path("cvca.tmpl", path, sizeof(path)), &t) != 0)
+		return;
+	CU_ASSERT_EQUAL(t.profile_id, CLV_PROFILE_CVCA);
+	CU_ASSERT_STRING_EQUAL(t.country, "UT");
+	CU_ASSERT_STRING_EQUAL(t.cv_mnemonic, "CVCAEP");
+	CU_ASSERT_STRING_EQUAL(t.cv_sequence, "00001");
+	CU_ASSERT_EQUAL(t.key.curve, CLV_CURVE_BP256R1);
+	CU_ASSERT_EQUAL(t.explicit_params, 1);
+	CU_ASSERT_EQUAL(t.hash, CLV_HASH_SHA256);
+	CU_ASSERT_EQUAL(t.cv_rights, CLV_CV_RIGHT_DG3 | CLV_CV_RIGHT_DG4);
+	CU_ASSERT_EQUAL(t.validity.years, 3);
+	if (load_ok(shipped_path("dv.tmpl", path, sizeof(path)), &t) != 0)
+		return;
+	CU_ASSERT_EQUAL(t.profile_id, CLV_PROFILE_DV);
+	CU_ASSERT(t.cv_domestic && t.cv_foreign);
+	CU_ASSERT_EQUAL(t.validity.months, 3);
+	CU_ASSERT_EQUAL(t.cv_rights, CLV_CV_RIGHT_DG3 | CLV_CV_RIGHT_DG4);
+}
+
+static void
+test_cv_template_errors(void)
+{
+	clv_template_t t;
+
+	CU_ASSERT_EQUAL(load_ok(make_tmpl_from(cvca_lines, NULL, NULL, NULL), &t), 0);
+	CU_ASSERT_EQUAL(load_ok(make_tmpl_from(dv_lines, NULL, NULL, NULL), &t), 0);
+	CU_ASSERT(t.cv_domestic && t.cv_foreign && t.cv_rights == CLV_CV_RIGHT_DG3);
+	/* EU certificate policy for EAC: CVCA 6 months to 3 years, DV 3 months */
+	expect_error(make_tmpl_from(cvca_lines, "validity.max", "validity.max = 4y", NULL),
+	    CLV_E_TEMPLATE, 9, "exceeds 3y, the most the EU certificate policy");
+	expect_error(make_tmpl_from(cvca_lines, "validity", "validity = 3m", NULL),
+	    CLV_E_TEMPLATE, 8, "shorter than 6m");
+	expect_error(make_tmpl_from(dv_lines, "validity.max", "validity.max = 6m", NULL),
+	    CLV_E_TEMPLATE, 5, "exceeds 3m");
+	/* the CHR: a 5-character sequence number, a short mnemonic */
+	expect_error(make_tmpl_from(cvca_lines, "holder.sequence", "holder.sequence = 001", NULL),
+	    CLV_E_TEMPLATE, 4, "expected 5 characters A-Z or 0-9");
+	expect_error(make_tmpl_from(cvca_lines, "holder.mnemonic",
+	    "holder.mnemonic = MUCHTOOLONG", NULL), CLV_E_TEMPLATE, 3, "at most 9 characters");
+	expect_error(make_tmpl_from(cvca_lines, "chat.rights", "chat.rights = dg3, dg5", NULL),
+	    CLV_E_TEMPLATE, 10, "'dg5': expected a list of dg3, dg4");
+	expect_error(make_tmpl_from(cvca_lines, "holder.sequence", NULL, NULL), CLV_E_TEMPLATE,
+	    0, "missing required key 'holder.sequence'");
+	expect_error(make_tmpl_from(dv_lines, "dv.roles", "dv.roles = both", NULL),
+	    CLV_E_TEMPLATE, 2, "'both': expected a list of domestic, foreign");
+	/* X.509 keys in an EAC profile and the other way round */
+	expect_error(make_tmpl_from(cvca_lines, NULL, NULL, "subject.common_name = CVCA\n"),
+	    CLV_E_TEMPLATE, 11, "not used with profile = cvca");
+	expect_error(make_tmpl_from(dv_lines, NULL, NULL, "key.curve = P-256\n"),
+	    CLV_E_TEMPLATE, 6, "not used with profile = dv");
+	expect_error(make_tmpl(NULL, NULL, "chat.rights = dg3\n"), CLV_E_TEMPLATE, 9,
+	    "only with profile = cvca or dv");
+}
 
 static void
 test_shipped_ds_template(void)
@@ -997,6 +1082,8 @@ main(void)
 		{ "signer profiles: BC, KU, EKU refused with file:line",
 		    test_signer_refusals },
 		{ "shipped ds template", test_shipped_ds_template },
+		{ "shipped cvca and dv templates", test_shipped_cv_templates },
+		{ "cvca and dv template errors", test_cv_template_errors },
 		{ "smallest ds template, several types, longer usage period",
 		    test_smallest_ds_template },
 		{ "ds profile refusals with file:line", test_ds_refusals },
