@@ -18,7 +18,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,40 +38,13 @@
 
 extern const asn1_static_node clv_cms_asn1_tab[];
 
-static asn1_node defs;
-static int defs_status;
-static pthread_once_t defs_once = PTHREAD_ONCE_INIT;
-
-static void
-defs_build(void)
-{
-	char err[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
-	int ret;
-
-	ret = asn1_array2tree(clv_cms_asn1_tab, &defs, err);
-	if (ret != ASN1_SUCCESS) {
-		clv_error("asn1_array2tree: %s: %s", asn1_strerror(ret), err);
-		defs_status = CLV_E_INTERNAL;
-	}
-}
+static clv_der_module_t module = { clv_cms_asn1_tab, "CLV-CMS", NULL, 0 };
 
 /* New empty structure of "CLV-CMS.<type>". */
 static int
 cms_new(const char *type, asn1_node *out)
 {
-	char full[128];
-	int ret;
-
-	*out = NULL;
-	pthread_once(&defs_once, defs_build);
-	if (defs_status != 0)
-		return CLV_E_INTERNAL;
-	snprintf(full, sizeof(full), "CLV-CMS.%s", type);
-	if ((ret = asn1_create_element(defs, full, out)) != ASN1_SUCCESS) {
-		clv_error("asn1_create_element(%s): %s", full, asn1_strerror(ret));
-		return CLV_E_INTERNAL;
-	}
-	return 0;
+	return clv_der_module_new(&module, type, out);
 }
 
 /* Length of the TLV at der (tag, length and contents); 0 if it is not

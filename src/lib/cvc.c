@@ -23,7 +23,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1226,40 +1225,13 @@ clv_cvc_sig_from_x509(const clv_pubkey_t *key, const unsigned char *sig, size_t 
 
 extern const asn1_static_node clv_cvc_asn1_tab[];
 
-static asn1_node defs;
-static int defs_status;
-static pthread_once_t defs_once = PTHREAD_ONCE_INIT;
-
-static void
-defs_build(void)
-{
-	char err[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
-	int ret;
-
-	ret = asn1_array2tree(clv_cvc_asn1_tab, &defs, err);
-	if (ret != ASN1_SUCCESS) {
-		clv_error("asn1_array2tree: %s: %s", asn1_strerror(ret), err);
-		defs_status = CLV_E_INTERNAL;
-	}
-}
+static clv_der_module_t module = { clv_cvc_asn1_tab, "CLV-CVC", NULL, 0 };
 
 /* New empty structure of "CLV-CVC.<type>". */
 static int
 cvc_new(const char *type, asn1_node *out)
 {
-	char full[128];
-	int ret;
-
-	*out = NULL;
-	pthread_once(&defs_once, defs_build);
-	if (defs_status != 0)
-		return CLV_E_INTERNAL;
-	snprintf(full, sizeof(full), "CLV-CVC.%s", type);
-	if ((ret = asn1_create_element(defs, full, out)) != ASN1_SUCCESS) {
-		clv_error("asn1_create_element(%s): %s", full, asn1_strerror(ret));
-		return CLV_E_INTERNAL;
-	}
-	return 0;
+	return clv_der_module_new(&module, type, out);
 }
 
 /* Is [p, p+len) exactly one TLV with this tag?  (Our own reader, quietly.) */
@@ -1925,23 +1897,7 @@ clv_cvc_print(FILE *fp, const clv_cvc_t *c)
 
 /* ---- lints ------------------------------------------------------------------------- */
 
-static void
-finding(clv_lint_result_t *res, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-finding(clv_lint_result_t *res, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (res->n >= CLV_LINT_MAX)
-		return;
-	snprintf(res->f[res->n].code, sizeof(res->f[res->n].code), "%s", code);
-	va_start(ap, fmt);
-	vsnprintf(res->f[res->n].msg, sizeof(res->f[res->n].msg), fmt, ap);
-	va_end(ap);
-	res->n++;
-}
+#define finding clv_lint_add
 
 /* A CVCA issues CVCA (self-signed, link) and DV certificates; a DV issues
  * terminal certificates; a terminal issues none. */

@@ -14,48 +14,59 @@
 
 extern const asn1_static_node clv_pkix_asn1_tab[];
 
-static asn1_node defs;
-static int defs_status;
-static pthread_once_t defs_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t modules_lock = PTHREAD_MUTEX_INITIALIZER;
+static clv_der_module_t pkix = { clv_pkix_asn1_tab, "CLV-PKIX", NULL, 0 };
 
-static void
-defs_build(void)
+/* The parsed definitions of m, built once (read-only afterwards). */
+static asn1_node
+module_defs(clv_der_module_t *m)
 {
 	char err[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
+	asn1_node d;
 	int ret;
 
-	ret = asn1_array2tree(clv_pkix_asn1_tab, &defs, err);
-	if (ret != ASN1_SUCCESS) {
-		clv_error("asn1_array2tree: %s: %s", asn1_strerror(ret), err);
-		defs_status = CLV_E_INTERNAL;
+	pthread_mutex_lock(&modules_lock);
+	if (m->status == 0) {
+		ret = asn1_array2tree(m->tab, &m->defs, err);
+		if (ret != ASN1_SUCCESS)
+			clv_error("asn1_array2tree(%s): %s: %s", m->name, asn1_strerror(ret), err);
+		m->status = ret == ASN1_SUCCESS ? 1 : -1;
 	}
-}
-
-asn1_node
-clv_der_defs(void)
-{
-	pthread_once(&defs_once, defs_build);
-	return defs_status == 0 ? defs : NULL;
+	d = m->status == 1 ? m->defs : NULL;
+	pthread_mutex_unlock(&modules_lock);
+	return d;
 }
 
 int
-clv_der_new(const char *type, asn1_node *out)
+clv_der_module_new(clv_der_module_t *m, const char *type, asn1_node *out)
 {
 	char full[128];
 	asn1_node d;
 	int ret;
 
-	if (type == NULL || out == NULL)
+	if (m == NULL || type == NULL || out == NULL)
 		return CLV_E_INVALID_ARG;
 	*out = NULL;
-	if ((d = clv_der_defs()) == NULL)
+	if ((d = module_defs(m)) == NULL)
 		return CLV_E_INTERNAL;
-	snprintf(full, sizeof(full), "CLV-PKIX.%s", type);
+	snprintf(full, sizeof(full), "%s.%s", m->name, type);
 	if ((ret = asn1_create_element(d, full, out)) != ASN1_SUCCESS) {
 		clv_error("asn1_create_element(%s): %s", full, asn1_strerror(ret));
 		return CLV_E_INTERNAL;
 	}
 	return 0;
+}
+
+asn1_node
+clv_der_defs(void)
+{
+	return module_defs(&pkix);
+}
+
+int
+clv_der_new(const char *type, asn1_node *out)
+{
+	return clv_der_module_new(&pkix, type, out);
 }
 
 void

@@ -6,6 +6,18 @@
 
 #include "clv.h"
 
+/* A compiled ASN.1 module of src/lib/asn1/ (asn1Parser's table) and the
+ * definitions parsed from it on first use. */
+typedef struct clv_der_module {
+	const asn1_static_node *tab;
+	const char *name;           /* its module name: "CLV-CMS" */
+	asn1_node defs;
+	int status;                 /* 0 not built yet, 1 built, -1 failed */
+} clv_der_module_t;
+
+/* New empty structure of "<module>.<type>" (thread-safe). */
+int clv_der_module_new(clv_der_module_t *m, const char *type, asn1_node *out);
+
 /* The parsed definitions of src/lib/asn1/clv-pkix.asn (read-only once built). */
 asn1_node clv_der_defs(void);
 

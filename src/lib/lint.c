@@ -18,12 +18,10 @@
 
 #define DAY 86400
 
-static void
-finding(clv_lint_result_t *res, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define finding clv_lint_add
 
-static void
-finding(clv_lint_result_t *res, const char *code, const char *fmt, ...)
+void
+clv_lint_add(clv_lint_result_t *res, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -80,6 +80,9 @@ int clv_lint_crl_tbs(const unsigned char *tbs, size_t len, const clv_duration_t 
     const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res);
 
 /* All findings on one line each, "code: message". */
+/* Adds a finding (dropped beyond CLV_LINT_MAX): for the lints of other modules. */
+void clv_lint_add(clv_lint_result_t *res, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void clv_lint_format(const clv_lint_result_t *res, char *out, size_t outlen);
 
 #endif
