@@ -33,6 +33,12 @@ has "with full domain parameters (brainpoolP256r1)" 'Domain parameters: brainpoo
 has "role CVCA, reading DG3 and DG4" 'relative authorization: c3|Relative authorization: c3' "$T/rh.txt"
 has "CHR from the template" 'CHR: UTCVCAEP00001' "$T/rh.txt"
 check "its transcript verifies" "$CONCLAVE" transcript verify "$T/rh"
+# a NIST curve works the same way
+sed -i 's/^key.curve = .*/key.curve = P-256/' "$T/r/cvca.tmpl"
+if "$CONCLAVE" run --rehearsal --answers "$T/answers" --out "$T/rh256" "$T/r/cvca-init.ceremony" \
+    >"$T/rh256.log" 2>&1; then
+	check "cvc-print: certificate verified (a P-256 CVCA)" verified "$T/rh256/cvca.cvcert" "$T/rh256/cvca.cvcert"
+else not_ok "a P-256 CVCA rehearsal"; tail -8 "$T/rh256.log" | sed 's/^/    /'; fi
 
 # production on a test token: CVCA ZZCVCAIS00001, the CA the interop
 # set's countersigned foreign request is addressed to
@@ -133,7 +139,9 @@ refuse "a renewal signed with an expired DV certificate" 'late.cvreq: failure_ex
 K=$T/k
 mkdir -p "$K"
 cp "$top_srcdir/ceremony-scripts/cvca-rekey.ceremony" "$C/cvca.tmpl" "$K/"
-sed 's/^holder.sequence = .*/holder.sequence = 00002/' "$C/cvca.tmpl" >"$K/cvca-new.tmpl"
+# the new key signs with SHA-384: the link is still signed as the old key signs
+sed -e 's/^holder.sequence = .*/holder.sequence = 00002/' -e 's/^signature.hash = .*/signature.hash = sha384/' \
+	"$C/cvca.tmpl" >"$K/cvca-new.tmpl"
 cp "$CVCA" "$K/cvca.cvcert"
 labels "$T/a2" "cvca = ZZ-CVCA-1" "cvca-new = ZZ-CVCA-2"
 if "$CONCLAVE" run --token label:cv-tok --store "$DB" --answers "$T/a2" --out "$T/rk" \
@@ -145,6 +153,7 @@ check "cvc-print: certificate verified (the new self-signed CVCA)" verified "$T/
 has "the link: CAR the old CVCA, CHR the new" 'CHR: ZZCVCAIS00002' "$T/link.txt"
 has "the link carries full domain parameters" 'Domain parameters: brainpoolP256r1' "$T/link.txt"
 has "our codec verifies the link with the old key" 'signature: verified with ZZCVCAIS00001' "$T/link.txt"
+has "the link certifies the new key's algorithm (id-TA-ECDSA-SHA-384)" 'Public key: id-TA-ECDSA-SHA-384' "$T/link.txt"
 check "the rekey transcript verifies" "$CONCLAVE" transcript verify "$T/rk"
 
 # the other way round: cvc-create, acting as a foreign CVCA (the interop
