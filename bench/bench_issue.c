@@ -7,6 +7,9 @@
  *                verify + TBS compare (what the engine does per certificate)
  *   raw verify   clv_verify of one signature (libgcrypt)
  *   parse+verify clv_cert_parse + clv_cert_verify of the issued certificate
+ *   CV issue     the same for a self-signed CVCA CV certificate (TR-03110-3):
+ *                body build + HSM sign + r||s + assemble + parse back + verify
+ *   CV p+v       clv_cvc_parse + clv_cvc_verify of it
  *
  * Prints rates and the ratios issue/raw-sign and parse+verify/raw-verify.
  * Usage: bench_issue [iterations]   (SOFTHSM2_CONF is set up here)
@@ -20,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cvc.h"
 #include "hsm.h"
 #include "issue.h"
 #include "lint.h"
@@ -79,6 +83,51 @@ out:
 	return r;
 }
 
+/* A self-signed CVCA CV certificate, as engine_cv.c issues one (lint aside). */
+static int
+cv_issue_one(clv_hsm_t *h, const char *label, const clv_pubkey_t *pub,
+    const clv_sigalg_t *alg, clv_buf_t *cert_out)
+{
+	clv_cvc_spec_t spec;
+	clv_buf_t key = { NULL, 0 }, body = { NULL, 0 }, sig = { NULL, 0 }, rs = { NULL, 0 };
+	clv_buf_t cert = { NULL, 0 };
+	clv_cvc_t *c = NULL;
+	unsigned char auth = 0xC3;
+	int r;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.car = spec.chr = "UTCVCAEP00001";
+	spec.type = CLV_CVC_TERM_IS;
+	spec.auth = &auth;
+	spec.auth_len = 1;
+	spec.ced.year = 2026, spec.ced.month = 11, spec.ced.day = 26;
+	spec.cxd.year = 2029, spec.cxd.month = 11, spec.cxd.day = 26;
+	if ((r = clv_cvc_encode_pubkey(pub, clv_cvc_alg_for(pub->type, alg->hash, 0), 1,
+	    &key)) != 0)
+		return r;
+	spec.pubkey.p = key.data;
+	spec.pubkey.len = key.len;
+	if ((r = clv_cvc_encode_body(&spec, &body, NULL)) != 0 ||
+	    (r = clv_hsm_sign(h, label, alg, body.data, body.len, &sig)) != 0 ||
+	    (r = clv_cvc_sig_from_x509(pub, sig.data, sig.len, &rs)) != 0 ||
+	    (r = clv_cvc_assemble(body.data, body.len, rs.data, rs.len, &cert)) != 0 ||
+	    (r = clv_cvc_parse(cert.data, cert.len, "bench", &c, NULL)) != 0 ||
+	    (r = clv_cvc_verify(c, &c->key, NULL, NULL)) != 0)
+		goto out;
+	if (cert_out != NULL) {
+		*cert_out = cert;
+		cert.data = NULL;
+	}
+out:
+	clv_cvc_free(c);
+	clv_buf_free(&key);
+	clv_buf_free(&body);
+	clv_buf_free(&sig);
+	clv_buf_free(&rs);
+	clv_buf_free(&cert);
+	return r;
+}
+
 static int
 bench_curve(clv_hsm_t *h, const char *top, const char *curve, int iters)
 {
@@ -134,6 +183,30 @@ bench_curve(clv_hsm_t *h, const char *top, const char *curve, int iters)
 	printf("%-16s raw sign %8.1f/s  issue %8.1f/s  ratio %.2f | raw verify %8.1f/s  "
 	    "parse+verify %8.1f/s  ratio %.2f\n", curve, raw_sign, issue, issue / raw_sign,
 	    raw_verify, pv, pv / raw_verify);
+	/* the same for CV certificates */
+	t0 = now();
+	for (i = 0; i < iters; i++)
+		if ((r = cv_issue_one(h, label, pub, &alg, NULL)) != 0)
+			goto out;
+	issue = iters / (now() - t0);
+	clv_buf_free(&cert);
+	if ((r = cv_issue_one(h, label, pub, &alg, &cert)) != 0)
+		goto out;
+	t0 = now();
+	for (i = 0; i < iters * 4; i++) {
+		clv_cvc_t *cv = NULL;
+
+		r = clv_cvc_parse(cert.data, cert.len, "bench", &cv, NULL);
+		if (r == 0)
+			r = clv_cvc_verify(cv, &cv->key, NULL, NULL);
+		clv_cvc_free(cv);
+		if (r != 0)
+			goto out;
+	}
+	pv = iters * 4 / (now() - t0);
+	printf("%-16s CV (TR-03110)          issue %8.1f/s  ratio %.2f | "
+	    "                      parse+verify %8.1f/s  ratio %.2f\n", "", issue,
+	    issue / raw_sign, pv, pv / raw_verify);
 out:
 	clv_cert_free(c);
 	clv_buf_free(&sig);
