@@ -919,7 +919,8 @@ self_signed_of(engine_t *e, const char *name)
 static int
 step_issue_certificate(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
-	int self = st->action == CLV_ACT_ISSUE_SELF_SIGNED;
+	/* use-key in a rehearsal: a stand-in self-signed certificate */
+	int self = st->action == CLV_ACT_ISSUE_SELF_SIGNED || st->action == CLV_ACT_USE_KEY;
 	int link = st->action == CLV_ACT_ISSUE_LINK;
 	const char *kname = clv_script_param(st, "key");
 	const char *sname = self ? kname : clv_script_param(st, "subject");
@@ -1129,6 +1130,33 @@ out:
  * matching the certificate given (which becomes this ceremony's output name
  * for it, without being written again).
  */
+/*
+ * use-key in a rehearsal: the throwaway token holds no key from an earlier
+ * ceremony, so a stand-in is made from the step's template -- a key and a
+ * self-signed certificate (CSCA, stamped REHEARSAL, or CVCA) -- and the
+ * rest of the ceremony is rehearsed with it.  certificate= is not read.
+ */
+static int
+rehearse_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
+{
+	key_state_t *k;
+	int r;
+
+	engine_say(e, CLV_MSG_WARN, "rehearsal: a stand-in key and self-signed certificate "
+	    "take the place of key '%s' and %s", clv_script_param(st, "key"),
+	    clv_script_param(st, "certificate"));
+	if ((r = step_generate_key(e, st, diag)) != 0)
+		return r;
+	if ((k = engine_find_key(e, clv_script_param(st, "key"))) == NULL)
+		return CLV_E_INTERNAL;
+	if (k->tmpl.profile_id == CLV_PROFILE_CVCA)
+		return engine_step_issue_cvca(e, st, diag);
+	if (k->tmpl.profile_id != CLV_PROFILE_CSCA)
+		return clv_diag_set(diag, CLV_E_SCRIPT, "step '%s': use-key takes a CSCA or CVCA "
+		    "key (template profile csca or cvca), not %s", st->id, k->tmpl.profile);
+	return step_issue_certificate(e, st, diag);
+}
+
 static int
 step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
@@ -1143,6 +1171,8 @@ step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 
 	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
 		return r;
+	if (e->o->rehearsal)
+		return rehearse_use_key(e, st, diag);
 	if (e->n_keys >= MAX_KEYS)
 		return clv_diag_set(diag, CLV_E_SCRIPT, "too many keys in one ceremony");
 	k = &e->keys[e->n_keys];
