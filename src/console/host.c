@@ -32,6 +32,7 @@
 #include "bundle_store.h"
 #include "console.h"
 #include "csr.h"
+#include "cvc.h"
 #include "hsm.h"
 #include "issue.h"
 #include "pubkey.h"
@@ -270,6 +271,7 @@ out:
 	return r;
 }
 
+
 /* hsm signing in the shape bundles want */
 typedef struct host_signer {
 	clv_hsm_t *hsm;
@@ -285,31 +287,118 @@ host_sign(void *ctx, const clv_sigalg_t *alg, const unsigned char *data, size_t 
 	return clv_hsm_sign(s->hsm, s->label, alg, data, len, sig);
 }
 
+/* Exports one artifact in a bundle for to, signed with the host's bundle key,
+ * and records it; what describes the artifact for the audit trail. */
+static int
+host_export(host_t *h, const char *to, clv_bundle_purpose_t purpose,
+    const clv_bundle_artifact_t *art, const char *what, clv_diag_t *diag)
+{
+	clv_bundle_header_t hdr;
+	clv_bundle_signer_t signer;
+	clv_pubkey_t *bkey = NULL;
+	host_signer_t hs;
+	unsigned char msha[32];
+	char hex[65], detail[768];
+	uint64_t last = 0;
+	int r;
+
+	if ((r = clv_store_bundle_last(h->store, "export", h->producer, to, &last)) != 0)
+		return r;
+	if ((r = clv_hsm_pubkey(h->hsm, h->bundle_label, &bkey)) != 0)
+		return clv_diag_set(diag, r, "token %s has no bundle-signing key '%s': run conclave "
+		    "host init first", h->tok.label, h->bundle_label);
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.producer = h->producer;
+	hdr.recipient = to;
+	hdr.purpose = purpose;
+	hdr.sequence = last + 1;
+	hdr.created = clv_clock_now(&h->clock);
+	hdr.rehearsal = h->rehearsal;
+	memset(&signer, 0, sizeof(signer));
+	hs.hsm = h->hsm;
+	hs.label = h->bundle_label;
+	signer.sign = host_sign;
+	signer.ctx = &hs;
+	signer.alg.key = CLV_KEY_EC;
+	signer.alg.hash = CLV_HASH_SHA256;
+	signer.key = bkey;
+	if ((r = clv_bundle_export(h->out, &hdr, art, 1, &signer, msha, diag)) != 0)
+		goto out;
+	clv_hex(msha, 32, hex);
+	snprintf(detail, sizeof(detail), "bundle %s for %s (%s), sequence %llu: %s, MANIFEST "
+	    "SHA-256 %s", h->out, to, clv_bundle_purpose_name(purpose),
+	    (unsigned long long)hdr.sequence, what, hex);
+	if ((r = clv_store_begin(h->store)) != 0)
+		goto out;
+	if ((r = clv_store_bundle_add(h->store, "export", h->producer, to,
+	    clv_bundle_purpose_name(purpose), hdr.sequence, msha, hdr.created,
+	    h->rehearsal)) != 0 ||
+	    (r = host_audit(h, CLV_EV_BUNDLE_EXPORTED, NULL, msha, detail)) != 0 ||
+	    (r = clv_store_commit(h->store)) != 0) {
+		clv_store_rollback(h->store);
+		r = clv_diag_set(diag, r, "%s: cannot record the bundle", h->store_path);
+		goto out;
+	}
+	printf("%s\n", detail);
+out:
+	clv_pubkey_free(bkey);
+	return r;
+}
+
+/* A DVCA host: a CV request it holds, in a cv-request bundle for the CVCA. */
+static int
+host_request_cv(host_t *h, const char *to, const char *file, clv_diag_t *diag)
+{
+	clv_bundle_artifact_t art;
+	clv_buf_t raw = { NULL, 0 };
+	clv_cvc_t *c = NULL;
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	char what[256];
+	int r;
+
+	if ((r = clv_file_read(file, 1 << 16, &raw, diag)) != 0 ||
+	    (r = clv_cvc_parse(raw.data, raw.len, file, &c, diag)) != 0)
+		goto out;
+	if (c->kind == CLV_CVC_CERT) {
+		r = clv_diag_set(diag, CLV_E_FORMAT, "%s: a CV certificate, not a request", file);
+		goto out;
+	}
+	if ((r = clv_cvc_verify(c, &c->key, NULL, diag)) != 0) {
+		r = clv_diag_set(diag, r, "%s: its inner signature does not verify with its own "
+		    "key", file);
+		goto out;
+	}
+	memset(&art, 0, sizeof(art));
+	art.name = base;
+	art.type = CLV_ARTIFACT_CV_REQUEST;
+	art.data = raw.data;
+	art.len = raw.len;
+	snprintf(what, sizeof(what), "CV request %s for %s", base, c->chr);
+	r = host_export(h, to, CLV_BUNDLE_CV_REQUEST, &art, what, diag);
+out:
+	clv_cvc_free(c);
+	clv_buf_free(&raw);
+	return r;
+}
+
 static int
 host_request(host_t *h, const char *to, const clv_template_t *subj, const char *curve,
     clv_diag_t *diag)
 {
 	const clv_curve_info_t *ci = clv_curve_by_name(curve);
 	clv_keyspec_t spec = { CLV_KEY_EC, CLV_CURVE_NONE, 0 };
-	clv_pubkey_t *pub = NULL, *bkey = NULL;
+	clv_pubkey_t *pub = NULL;
 	clv_buf_t name = { NULL, 0 }, info = { NULL, 0 }, sig = { NULL, 0 }, csr = { NULL, 0 };
 	clv_csr_t *check = NULL;
 	clv_sigalg_t alg;
-	clv_bundle_header_t hdr;
 	clv_bundle_artifact_t art;
-	clv_bundle_signer_t signer;
-	host_signer_t hs;
-	unsigned char msha[32];
-	char label[128], aname[160], hex[65], detail[768];
-	uint64_t last = 0;
+	char label[128], aname[160], detail[768];
 	int r;
 
 	if (ci == NULL || !ci->generate)
 		return clv_diag_set(diag, CLV_E_INVALID_ARG, "--curve '%s': expected P-256, P-384, "
 		    "P-521, brainpoolP256r1, brainpoolP384r1 or brainpoolP512r1", curve);
 	spec.curve = ci->id;
-	if ((r = clv_store_bundle_last(h->store, "export", h->producer, to, &last)) != 0)
-		return r;
 	{
 		/* DS keys are NAME-ds-1, NAME-ds-2, ...: the next one the store does not know */
 		clv_key_record_t rec;
@@ -323,11 +412,6 @@ host_request(host_t *h, const char *to, const clv_template_t *subj, const char *
 		if (k > MAX_DS_KEYS)
 			return clv_diag_set(diag, CLV_E_POLICY, "host %s has made %d DS keys; no more",
 			    h->name, MAX_DS_KEYS);
-	}
-	if ((r = clv_hsm_pubkey(h->hsm, h->bundle_label, &bkey)) != 0) {
-		r = clv_diag_set(diag, r, "token %s has no bundle-signing key '%s': run conclave "
-		    "host init first", h->tok.label, h->bundle_label);
-		goto out;
 	}
 	if ((r = clv_issue_name(subj, 0, &name)) != 0) {
 		r = clv_diag_set(diag, r, "the subject name cannot be encoded");
@@ -358,38 +442,8 @@ host_request(host_t *h, const char *to, const clv_template_t *subj, const char *
 	art.type = CLV_ARTIFACT_CSR;
 	art.data = csr.data;
 	art.len = csr.len;
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.producer = h->producer;
-	hdr.recipient = to;
-	hdr.purpose = CLV_BUNDLE_CSR_REQUEST;
-	hdr.sequence = last + 1;
-	hdr.created = clv_clock_now(&h->clock);
-	hdr.rehearsal = h->rehearsal;
-	memset(&signer, 0, sizeof(signer));
-	hs.hsm = h->hsm;
-	hs.label = h->bundle_label;
-	signer.sign = host_sign;
-	signer.ctx = &hs;
-	signer.alg.key = CLV_KEY_EC;
-	signer.alg.hash = CLV_HASH_SHA256;
-	signer.key = bkey;
-	if ((r = clv_bundle_export(h->out, &hdr, &art, 1, &signer, msha, diag)) != 0)
-		goto out;
-	clv_hex(msha, 32, hex);
-	snprintf(detail, sizeof(detail), "bundle %s for %s (csr-request), sequence %llu: request "
-	    "%s for %s, MANIFEST SHA-256 %s", h->out, to, (unsigned long long)hdr.sequence, aname,
-	    check->subject, hex);
-	if ((r = clv_store_begin(h->store)) != 0)
-		goto out;
-	if ((r = clv_store_bundle_add(h->store, "export", h->producer, to, "csr-request",
-	    hdr.sequence, msha, hdr.created, h->rehearsal)) != 0 ||
-	    (r = host_audit(h, CLV_EV_BUNDLE_EXPORTED, NULL, msha, detail)) != 0 ||
-	    (r = clv_store_commit(h->store)) != 0) {
-		clv_store_rollback(h->store);
-		r = clv_diag_set(diag, r, "%s: cannot record the bundle", h->store_path);
-		goto out;
-	}
-	printf("%s\n", detail);
+	snprintf(detail, sizeof(detail), "request %s for %s", aname, check->subject);
+	r = host_export(h, to, CLV_BUNDLE_CSR_REQUEST, &art, detail, diag);
 out:
 	clv_csr_free(check);
 	clv_buf_free(&name);
@@ -397,7 +451,6 @@ out:
 	clv_buf_free(&sig);
 	clv_buf_free(&csr);
 	clv_pubkey_free(pub);
-	clv_pubkey_free(bkey);
 	return r;
 }
 
@@ -430,8 +483,11 @@ write_import(const char *dir, char names[][160], const clv_buf_t *ders, const ch
 		    "exist yet: outputs are never overwritten)", dir);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if ((r = clv_pem_encode(labels[i], ders[i].data, ders[i].len, &pem)) != 0 ||
-		    (r = clv_file_write_new(path, pem.data, pem.len, 0644, diag)) != 0) {
+		if (labels[i] == NULL)  /* binary, as received (CV certificates) */
+			r = clv_file_write_new(path, ders[i].data, ders[i].len, 0644, diag);
+		else if ((r = clv_pem_encode(labels[i], ders[i].data, ders[i].len, &pem)) == 0)
+			r = clv_file_write_new(path, pem.data, pem.len, 0644, diag);
+		if (r != 0) {
 			clv_buf_free(&pem);
 			remove_import(dir, names, i);
 			return r;
@@ -441,23 +497,132 @@ write_import(const char *dir, char names[][160], const clv_buf_t *ders, const ch
 	return 0;
 }
 
+/*
+ * All or nothing: the files under a fresh directory, then in one store
+ * transaction the keys certified (activated), the bundle seen and the audit
+ * record; a failed commit takes the files back.  detail (what was imported)
+ * gets the bundle's identity appended.
+ */
 static int
-host_import(host_t *h, const char *bdir, const char *recipient, clv_diag_t *diag)
+commit_import(host_t *h, const clv_bundle_t *b, const char *bdir, char names[][160],
+    const clv_buf_t *ders, const char **labels, size_t n, char keys[][128], size_t n_keys,
+    char *detail, size_t detail_len, clv_diag_t *diag)
+{
+	size_t i, used = strlen(detail);
+	char hex[65];
+	int r;
+
+	clv_hex(b->manifest_sha256, 32, hex);
+	snprintf(detail + used, used < detail_len ? detail_len - used : 0, "; bundle %s from %s, "
+	    "sequence %llu, MANIFEST SHA-256 %s", bdir, b->header.producer,
+	    (unsigned long long)b->header.sequence, hex);
+	if ((r = write_import(h->out, names, ders, labels, n, diag)) != 0)
+		return r;
+	if ((r = clv_store_begin(h->store)) != 0)
+		return r;
+	for (i = 0; i < n_keys && r == 0; i++)
+		r = clv_store_key_set_state(h->store, keys[i], "active");
+	if (r != 0 || (r = clv_bundle_record_import(h->store, b, h->rehearsal)) != 0 ||
+	    (r = host_audit(h, CLV_EV_BUNDLE_IMPORTED, NULL, b->manifest_sha256, detail)) != 0 ||
+	    (r = clv_store_commit(h->store)) != 0) {
+		clv_store_rollback(h->store);
+		remove_import(h->out, names, n);
+		return clv_diag_set(diag, r, "%s: cannot record the import; nothing was imported",
+		    h->store_path);
+	}
+	printf("imported: %s\n  written to %s\n", detail, h->out);
+	return 0;
+}
+
+/*
+ * A cv-certificates bundle for a DVCA or SPOC host: every CV certificate
+ * verified -- a CVCA certificate by itself or, a link, by the CVCA it names;
+ * a DV certificate by the bundle's CVCA certificate whose CHR is its CAR,
+ * with that CVCA's domain parameters -- then written as received.
+ */
+static int
+host_import_cv(host_t *h, const clv_bundle_t *b, const char *bdir, clv_diag_t *diag)
+{
+	clv_cvc_t *c[MAX_HOST_CERTS];
+	clv_buf_t ders[MAX_HOST_CERTS];
+	const char *labels[MAX_HOST_CERTS];
+	char names[MAX_HOST_CERTS][160], detail[2048] = "";
+	size_t i, j, n = b->n_artifacts, used = 0;
+	int r = 0;
+
+	memset(c, 0, sizeof(c));
+	memset(ders, 0, sizeof(ders));
+	for (i = 0; i < n && r == 0; i++) {
+		if (b->artifacts[i].type != CLV_ARTIFACT_CV_CERTIFICATE)
+			r = clv_diag_set(diag, CLV_E_POLICY, "%s: %s is a %s; expected CV "
+			    "certificates only", bdir, b->artifacts[i].name,
+			    clv_artifact_type_name(b->artifacts[i].type));
+		else
+			r = clv_cvc_parse(b->artifacts[i].data, b->artifacts[i].len,
+			    b->artifacts[i].name, &c[i], diag);
+	}
+	for (i = 0; i < n && r == 0; i++) {
+		const clv_cvc_t *issuer = NULL, *domain = NULL;
+
+		for (j = 0; j < n; j++)
+			if (c[j]->chat.role == CLV_CVC_ROLE_CVCA && strcmp(c[j]->chr, c[i]->car) == 0)
+				issuer = c[j];
+		if (clv_cvc_is_self_signed(c[i]))
+			issuer = c[i];
+		if (issuer == NULL) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "%s: %s (CHR %s): its issuer %s is not in "
+			    "the bundle", bdir, b->artifacts[i].name, c[i]->chr, c[i]->car);
+			break;
+		}
+		domain = issuer->key.has_domain ? issuer : NULL;
+		if ((r = clv_cvc_verify(c[i], &issuer->key, domain ? &domain->key : NULL,
+		    diag)) != 0) {
+			r = clv_diag_set(diag, r, "%s: %s (CHR %s) does not verify under %s: %s", bdir,
+			    b->artifacts[i].name, c[i]->chr, issuer->chr, diag->msg);
+			break;
+		}
+		snprintf(names[i], sizeof(names[i]), "%s", b->artifacts[i].name);
+		labels[i] = NULL;
+		(void)clv_buf_set(&ders[i], b->artifacts[i].data, b->artifacts[i].len);
+		used += (size_t)snprintf(detail + used, used < sizeof(detail) ? sizeof(detail) - used :
+		    0, "%s%s (CAR %s)", used ? "; " : "", c[i]->chr, c[i]->car);
+	}
+	if (r != 0)
+		goto out;
+	r = commit_import(h, b, bdir, names, ders, labels, n, NULL, 0, detail, sizeof(detail),
+	    diag);
+out:
+	for (i = 0; i < MAX_HOST_CERTS; i++) {
+		clv_cvc_free(c[i]);
+		clv_buf_free(&ders[i]);
+	}
+	return r;
+}
+
+static int
+host_import(host_t *h, const char *bdir, const char *recipient, clv_bundle_purpose_t purpose,
+    clv_diag_t *diag)
 {
 	clv_bundle_t *b = NULL;
 	clv_cert_t *certs[MAX_HOST_CERTS];
 	clv_buf_t ders[MAX_HOST_CERTS];
 	const char *pem_labels[MAX_HOST_CERTS];
-	char names[MAX_HOST_CERTS][160], detail[2048], hex[65], ours[MAX_HOST_CERTS][128];
+	char names[MAX_HOST_CERTS][160], detail[2048] = "", ours[MAX_HOST_CERTS][128];
 	const clv_cert_t *csca = NULL;
 	size_t i, j, n = 0, n_ours = 0, used = 0;
 	int r;
 
 	memset(certs, 0, sizeof(certs));
 	memset(ders, 0, sizeof(ders));
-	if ((r = clv_bundle_verify_stored(h->store, bdir, recipient, CLV_BUNDLE_DS_CERTIFICATES,
+	if ((r = clv_bundle_verify_stored(h->store, bdir, recipient, purpose,
 	    !h->rehearsal, 0, &b, diag)) != 0)
 		return r;
+	if (purpose == CLV_BUNDLE_CV_CERTIFICATES) {
+		r = b->n_artifacts > MAX_HOST_CERTS ? clv_diag_set(diag, CLV_E_POLICY, "%s: more "
+		    "than %d artifacts", bdir, MAX_HOST_CERTS) : host_import_cv(h, b, bdir, diag);
+		clv_bundle_free(b);
+		return r;
+	}
 	if (b->n_artifacts > MAX_HOST_CERTS) {
 		r = clv_diag_set(diag, CLV_E_POLICY, "%s: more than %d artifacts", bdir,
 		    MAX_HOST_CERTS);
@@ -534,27 +699,8 @@ host_import(host_t *h, const char *bdir, const char *recipient, clv_diag_t *diag
 		    "key of host %s; nothing imported", bdir, h->name);
 		goto out;
 	}
-	clv_hex(b->manifest_sha256, 32, hex);
-	used += (size_t)snprintf(detail + used, used < sizeof(detail) ? sizeof(detail) - used : 0,
-	    "; bundle %s from %s, sequence %llu, MANIFEST SHA-256 %s", bdir, b->header.producer,
-	    (unsigned long long)b->header.sequence, hex);
-	/* all or nothing: the files under a fresh directory, then the store */
-	if ((r = write_import(h->out, names, ders, pem_labels, n, diag)) != 0)
-		goto out;
-	if ((r = clv_store_begin(h->store)) != 0)
-		goto out;
-	for (i = 0; i < n_ours && r == 0; i++)
-		r = clv_store_key_set_state(h->store, ours[i], "active");
-	if (r != 0 || (r = clv_bundle_record_import(h->store, b, h->rehearsal)) != 0 ||
-	    (r = host_audit(h, CLV_EV_BUNDLE_IMPORTED, NULL, b->manifest_sha256, detail)) != 0 ||
-	    (r = clv_store_commit(h->store)) != 0) {
-		clv_store_rollback(h->store);
-		remove_import(h->out, names, n);
-		r = clv_diag_set(diag, r, "%s: cannot record the import; nothing was imported",
-		    h->store_path);
-		goto out;
-	}
-	printf("imported: %s\n  written to %s\n", detail, h->out);
+	r = commit_import(h, b, bdir, names, ders, pem_labels, n, ours, n_ours, detail,
+	    sizeof(detail), diag);
 out:
 	for (i = 0; i < MAX_HOST_CERTS; i++) {
 		clv_cert_free(certs[i]);
@@ -583,8 +729,11 @@ cmd_host(int argc, char **argv)
 		{ "common-name", required_argument, NULL, 'N' },
 		{ "curve", required_argument, NULL, 'c' },
 		{ "rehearsal", no_argument, NULL, 'R' },
+		{ "cv-request", required_argument, NULL, 'V' },
+		{ "purpose", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *cv_request = NULL, *purpose = "ds-certificates";
 	const char *what, *producer = NULL, *producer_key = NULL, *to = NULL;
 	const char *recipient = "ds-hosts", *curve = "brainpoolP256r1";
 	const char *country = NULL, *org = NULL, *cn = NULL;
@@ -601,7 +750,7 @@ cmd_host(int argc, char **argv)
 	}
 	what = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "s:t:p:n:m:o:P:K:T:r:C:O:N:c:R", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:t:p:n:m:o:P:K:T:r:C:O:N:c:RV:U:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': h.store_path = optarg; break;
 		case 't': h.token = optarg; break;
@@ -618,6 +767,8 @@ cmd_host(int argc, char **argv)
 		case 'N': cn = optarg; break;
 		case 'c': curve = optarg; break;
 		case 'R': h.rehearsal = 1; break;
+		case 'V': cv_request = optarg; break;
+		case 'U': purpose = optarg; break;
 		default: return 2;
 		}
 	}
@@ -636,6 +787,13 @@ cmd_host(int argc, char **argv)
 		}
 		if ((r = host_open(&h, 1, 1, &diag)) == 0)
 			r = host_init(&h, producer, producer_key, &diag);
+	} else if (strcmp(what, "request") == 0 && cv_request != NULL) {
+		if (to == NULL || optind != argc) {
+			fprintf(stderr, "conclave host request: expected --to ID --cv-request FILE\n");
+			return 2;
+		}
+		if ((r = host_open(&h, 0, 1, &diag)) == 0)
+			r = host_request_cv(&h, to, cv_request, &diag);
 	} else if (strcmp(what, "request") == 0) {
 		if (to == NULL || country == NULL || cn == NULL || optind != argc ||
 		    strlen(country) != 2 || strlen(cn) >= sizeof(subj.common_name) ||
@@ -655,8 +813,15 @@ cmd_host(int argc, char **argv)
 			fprintf(stderr, "conclave host import: expected the bundle directory\n");
 			return 2;
 		}
+		if (clv_bundle_purpose_by_name(purpose) != CLV_BUNDLE_DS_CERTIFICATES &&
+		    clv_bundle_purpose_by_name(purpose) != CLV_BUNDLE_CV_CERTIFICATES) {
+			fprintf(stderr, "conclave host import: --purpose: expected ds-certificates or "
+			    "cv-certificates, got '%s'\n", purpose);
+			return 2;
+		}
 		if ((r = host_open(&h, 0, 1, &diag)) == 0)
-			r = host_import(&h, argv[optind], recipient, &diag);
+			r = host_import(&h, argv[optind], recipient,
+			    clv_bundle_purpose_by_name(purpose), &diag);
 	} else {
 		fprintf(stderr, "conclave host: unknown command '%s' (init, request, import)\n", what);
 		return 2;

@@ -1256,7 +1256,7 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	clv_template_t t;
 	clv_csr_t *csr[MAX_DS_REQUESTS];
 	char dir[PATH_MAX], path[PATH_MAX], refusals[4096] = "", fp[96], detail[1024];
-	char me[80], hex[65];
+	char me[80];
 	struct dirent **list = NULL;
 	clv_bundle_t *bundle = NULL;
 	size_t n = 0, i, used = 0;
@@ -1360,23 +1360,9 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	}
 	if ((r = engine_signer_usage_ok(e, st, issuer, clv_clock_now(e->clock), diag)) != 0)
 		goto out;
-	if (bundle != NULL) {
-		/* the import is recorded before signing: a replay of it is refused */
-		clv_hex(bundle->manifest_sha256, 32, hex);
-		snprintf(detail, sizeof(detail), "bundle %s from %s (%s), sequence %llu, %zu "
-		    "requests, MANIFEST SHA-256 %s", dir, bundle->header.producer,
-		    clv_bundle_purpose_name(bundle->header.purpose),
-		    (unsigned long long)bundle->header.sequence, n, hex);
-		if ((r = clv_store_begin(e->store)) != 0)
-			goto out;
-		if ((r = clv_bundle_record_import(e->store, bundle, e->o->rehearsal)) != 0 ||
-		    (r = engine_audit(e, CLV_EV_BUNDLE_IMPORTED, NULL, bundle->manifest_sha256, "ok",
-		    detail)) != 0 || (r = clv_store_commit(e->store)) != 0) {
-			clv_store_rollback(e->store);
-			r = clv_diag_set(diag, r, "store: cannot record the import of %s", dir);
-			goto out;
-		}
-	}
+	/* the import is recorded before signing: a replay of it is refused */
+	if (bundle != NULL && (r = engine_record_import(e, bundle, dir, diag)) != 0)
+		goto out;
 
 	for (i = 0; i < n; i++) {
 		clv_cert_request_t req;

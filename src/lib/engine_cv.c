@@ -574,7 +574,7 @@ typedef struct dv_input {
 
 static int
 read_requests(engine_t *e, const clv_script_step_t *st, const char *dir, dv_input_t *in,
-    size_t *n, clv_diag_t *diag)
+    size_t *n, clv_bundle_t **bundle, clv_diag_t *diag)
 {
 	struct dirent **list = NULL;
 	clv_bundle_t *b = NULL;
@@ -588,6 +588,9 @@ read_requests(engine_t *e, const clv_script_step_t *st, const char *dir, dv_inpu
 		if ((r = clv_bundle_verify_stored(e->store, dir, me, CLV_BUNDLE_CV_REQUEST,
 		    !e->o->rehearsal, e->resuming, &b, diag)) != 0)
 			return r;
+		engine_say(e, CLV_MSG_INFO, "bundle %s from %s, sequence %llu: signature, sizes "
+		    "and hashes verified", dir, b->header.producer,
+		    (unsigned long long)b->header.sequence);
 		for (j = 0; j < (int)b->n_artifacts && r == 0; j++) {
 			if (*n >= MAX_DV_REQUESTS || b->artifacts[j].type != CLV_ARTIFACT_CV_REQUEST) {
 				r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': bundle %s: %s: expected "
@@ -599,17 +602,8 @@ read_requests(engine_t *e, const clv_script_step_t *st, const char *dir, dv_inpu
 			r = clv_buf_set(&in[(*n)++].data, b->artifacts[j].data, b->artifacts[j].len);
 		}
 		if (r == 0) {
-			char hex[65], detail[512];
-
-			clv_hex(b->manifest_sha256, 32, hex);
-			snprintf(detail, sizeof(detail), "bundle %s from %s (cv-request), sequence "
-			    "%llu, MANIFEST SHA-256 %s", dir, b->header.producer,
-			    (unsigned long long)b->header.sequence, hex);
-			if ((r = clv_store_begin(e->store)) == 0 &&
-			    ((r = clv_bundle_record_import(e->store, b, e->o->rehearsal)) != 0 ||
-			    (r = engine_audit(e, CLV_EV_BUNDLE_IMPORTED, NULL, b->manifest_sha256,
-			    "ok", detail)) != 0 || (r = clv_store_commit(e->store)) != 0))
-				clv_store_rollback(e->store);
+			*bundle = b;
+			b = NULL;
 		}
 		clv_bundle_free(b);
 		return r;
@@ -633,6 +627,29 @@ read_requests(engine_t *e, const clv_script_step_t *st, const char *dir, dv_inpu
 	}
 	free(list);
 	return r;
+}
+
+/* The import of a request bundle, recorded once its batch has passed its
+ * checks and before anything is signed: a replay of it is then refused. */
+int
+engine_record_import(engine_t *e, const clv_bundle_t *b, const char *dir, clv_diag_t *diag)
+{
+	char hex[65], detail[512];
+	int r;
+
+	clv_hex(b->manifest_sha256, 32, hex);
+	snprintf(detail, sizeof(detail), "bundle %s from %s (%s), sequence %llu, MANIFEST SHA-256 "
+	    "%s", dir, b->header.producer, clv_bundle_purpose_name(b->header.purpose),
+	    (unsigned long long)b->header.sequence, hex);
+	if ((r = clv_store_begin(e->store)) != 0)
+		return r;
+	if ((r = clv_bundle_record_import(e->store, b, e->o->rehearsal)) != 0 ||
+	    (r = engine_audit(e, CLV_EV_BUNDLE_IMPORTED, NULL, b->manifest_sha256, "ok",
+	    detail)) != 0 || (r = clv_store_commit(e->store)) != 0) {
+		clv_store_rollback(e->store);
+		return clv_diag_set(diag, r, "store: cannot record the import of %s", dir);
+	}
+	return 0;
 }
 
 /* The CVCA certificates of foreign= (a directory), for countersignatures. */
@@ -690,6 +707,7 @@ engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	clv_cvc_t *req[MAX_DV_REQUESTS], *foreign[MAX_FOREIGN_CVCAS];
 	clv_buf_t pub = { NULL, 0 };
 	dv_ctx_t x;
+	clv_bundle_t *bundle = NULL;
 	char dir[PATH_MAX], refusals[4096] = "", why[512], ced[11], cxd[11];
 	size_t n_in = 0, n = 0, n_foreign = 0, i, used = 0;
 	time_t now;
@@ -727,7 +745,7 @@ engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	else
 		snprintf(dir, sizeof(dir), "%s/%s", e->script->dir, rdir);
 	if ((r = read_foreign(e, st, foreign, &n_foreign, diag)) != 0 ||
-	    (r = read_requests(e, st, dir, in, &n_in, diag)) != 0)
+	    (r = read_requests(e, st, dir, in, &n_in, &bundle, diag)) != 0)
 		goto out;
 	x.foreign = foreign;
 	x.n_foreign = n_foreign;
@@ -768,6 +786,8 @@ engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': no request in %s", st->id, dir);
 		goto out;
 	}
+	if (bundle != NULL && (r = engine_record_import(e, bundle, dir, diag)) != 0)
+		goto out;
 
 	for (i = 0; i < n; i++) {
 		clv_cvc_spec_t spec;
@@ -822,5 +842,6 @@ out:
 		clv_cvc_free(foreign[i]);
 	free(in);
 	clv_buf_free(&pub);
+	clv_bundle_free(bundle);
 	return r;
 }

@@ -9,6 +9,7 @@
 #include <limits.h>
 
 #include "audit.h"
+#include "bundle.h"
 #include "engine.h"
 #include "hsm.h"
 #include "lint.h"
@@ -135,6 +136,10 @@ int engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *di
 int engine_use_cv_certificate(engine_t *e, const clv_script_step_t *st, key_state_t *k,
     output_state_t *o, const clv_buf_t *raw, const char *path, clv_diag_t *diag);
 void engine_cv_free(struct clv_cvc *c);
+/* Records a request bundle's import (store and audit trail) once its batch
+ * has passed its checks, before anything is signed. */
+int engine_record_import(engine_t *e, const clv_bundle_t *b, const char *dir,
+    clv_diag_t *diag);
 
 /* engine_quorum.c */
 int engine_step_init_token(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag);

@@ -94,6 +94,32 @@ if dv_run "$T/dv2" >"$T/dv2.log" 2>&1; then ok "a renewal signed with the DV's c
 else not_ok "a renewal signed with the DV's current certificate is signed"; tail -8 "$T/dv2.log" | sed 's/^/    /'; fi
 check "cvc-print: certificate verified (the renewed DV)" verified "$T/dv2/dv-1.cvcert" "$CVCA"
 
+# the domestic DVCA host sends its request in a signed cv-request bundle and
+# takes the DV certificate back in the ceremony's cv-certificates bundle
+serial=$(awk '/^token:/ {for (i = 1; i <= NF; i++) if ($i == "serial") print $(i + 1)}' "$T/cvca1/summary.txt")
+softhsm2-util --init-token --free --label dvca-tok --so-pin 87654321 --pin 13572468 >/dev/null
+printf '13572468' >"$T/dvca.pin"; chmod 600 "$T/dvca.pin"
+mkdir -p "$T/dvca"
+dvca() { "$CONCLAVE" host "$@" --store "$T/dvca/host.db" --token label:dvca-tok --pin-file "$T/dvca.pin" --name dvca; }
+check "the DVCA host is set up" dvca init --producer "ceremony:$serial" \
+	--producer-key "$T/cvca1/ceremony-key.pem" --out "$T/dvca/bundle-key.pem"
+check "the ceremony pins the DVCA host's key" "$CONCLAVE" pin --store "$DB" --producer host:dvca \
+	--key "$T/dvca/bundle-key.pem"
+cvreq --key "$T/domb.pkcs8" --chr ZZDVDOM00005 --car ZZCVCAIS00001 "$T/dvca/ZZDVDOM00005.cvreq"
+check "the DVCA host bundles its CV request" dvca request --to "ceremony:$serial" \
+	--cv-request "$T/dvca/ZZDVDOM00005.cvreq" --out "$T/dvca/req-1"
+rm -rf "$D/dv-requests"; cp -r "$T/dvca/req-1" "$D/dv-requests"
+if dv_run "$T/dvb" >"$T/dvb.log" 2>&1; then ok "the DV ceremony signs the request of the bundle"
+else not_ok "the DV ceremony signs the request of the bundle"; tail -10 "$T/dvb.log" | sed 's/^/    /'; fi
+has "the bundle was verified against the pinned host key first" 'bundle .*from host:dvca' "$T/dvb.log"
+check "the DVCA host imports the cv-certificates bundle" dvca import --recipient spoc \
+	--purpose cv-certificates --out "$T/dvca/certs" "$T/dvb/bundle-spoc"
+check "cvc-print: certificate verified (the DV certificate the DVCA host received)" \
+	verified "$T/dvca/certs/dv-1.cvcert" "$T/dvca/certs/cvca.cvcert"
+rm -rf "$D/dv-requests"; cp -r "$T/dvca/req-1" "$D/dv-requests"
+refuse "a replayed cv-request bundle is refused" 'already seen|replay' dv_run "$T/dvb2"
+rm -rf "$D/dv-requests"; mkdir -p "$D/dv-requests"
+
 # refusals, each with its TR-03129 result code; nothing signed
 dv_refused() { # DESC CODE FILE...
 	_d=$1; _c=$2; shift 2
