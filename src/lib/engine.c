@@ -52,6 +52,15 @@ engine_say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
 		e->ui->message(e->ctx, kind, buf);
 }
 
+/* How far a step that takes more than a moment is (permille), for the
+ * console's progress bar. */
+void
+engine_progress(engine_t *e, const char *what, size_t done, size_t total)
+{
+	if (e->ui->progress != NULL && total > 0)
+		e->ui->progress(e->ctx, what, (unsigned)(done * 1000 / total));
+}
+
 int
 engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri, const unsigned char *sha,
     const char *result, const char *detail)
@@ -1375,6 +1384,7 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		int exists = 1;
 
 		snprintf(oname, sizeof(oname), "%s-%zu", clv_script_param(st, "output"), i + 1);
+		engine_progress(e, "signing the DS certificates", i, n);
 		if ((o = engine_new_output(e, oname, "certificate")) == NULL) {
 			r = clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 			goto out;
@@ -1434,6 +1444,7 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		if ((r = engine_record_output(e, o, &rec, k, CLV_EV_CERT_ISSUED, detail, NULL, diag)) != 0)
 			goto out;
 	}
+	engine_progress(e, "signing the DS certificates", n, n);
 	snprintf(e->summary, sizeof(e->summary), "%zu DS certificate%s issued", n, n == 1 ? "" : "s");
 	r = 0;
 out:

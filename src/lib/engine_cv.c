@@ -797,6 +797,7 @@ engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		int domestic = strncmp(req[i]->chr, cvca->cv->chr, 2) == 0;
 
 		snprintf(oname, sizeof(oname), "%s-%zu", clv_script_param(st, "output"), i + 1);
+		engine_progress(e, "signing the DV certificates", i, n);
 		if ((o = engine_new_output(e, oname, "cv-certificate")) == NULL) {
 			r = clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 			goto out;
@@ -829,6 +830,7 @@ engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		engine_say(e, CLV_MSG_INFO, "DV certificate %s.cvcert: %s, valid %s to %s", oname,
 		    spec.chr, ced, cxd);
 	}
+	engine_progress(e, "signing the DV certificates", n, n);
 	snprintf(e->summary, sizeof(e->summary), "%zu DV certificate%s issued", n,
 	    n == 1 ? "" : "s");
 	r = 0;

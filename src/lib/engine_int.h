@@ -94,6 +94,7 @@ typedef struct engine {
 
 void engine_say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void engine_progress(engine_t *e, const char *what, size_t done, size_t total);
 int engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri,
     const unsigned char *sha, const char *result, const char *detail);
 /* Rehearsal: the throwaway SoftHSM token store, the module opened on it. */
