@@ -61,6 +61,8 @@ engine_progress(engine_t *e, const char *what, size_t done, size_t total)
 		e->ui->progress(e->ctx, what, (unsigned)(done * 1000 / total));
 }
 
+static int hold_event(engine_t *, const clv_transcript_event_t *);
+
 int
 engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri, const unsigned char *sha,
     const char *result, const char *detail)
@@ -81,7 +83,8 @@ engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri, const unsig
 		clv_error("audit append failed: %s", clv_strerror(r));
 		return r;
 	}
-	/* the transcript records the same event, in the ceremony's own chain */
+	/* the transcript records the same event, in the ceremony's own chain;
+	 * inside a store transaction, once the transaction is kept */
 	if (e->transcript != NULL && !clv_transcript_is_closed(e->transcript)) {
 		clv_transcript_event_t t;
 		memset(&t, 0, sizeof(t));
@@ -91,10 +94,99 @@ engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri, const unsig
 		t.object_sha256 = sha;
 		t.result = a.result;
 		t.detail = detail;
-		if ((r = clv_transcript_append(e->transcript, clv_clock_now(e->clock), &t)) != 0)
+		if (clv_store_in_transaction(e->store))
+			r = hold_event(e, &t);
+		else if ((r = clv_transcript_append(e->transcript, clv_clock_now(e->clock),
+		    &t)) != 0)
 			clv_error("transcript append failed: %s", clv_strerror(r));
 	}
 	return r;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static void
+drop_pending(engine_t *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_pending; i++) {
+		free(e->pending[i].event);
+		free(e->pending[i].actors);
+		free(e->pending[i].key_uri);
+		free(e->pending[i].result);
+		free(e->pending[i].detail);
+	}
+	e->n_pending = 0;
+}
+
+static int
+hold_event(engine_t *e, const clv_transcript_event_t *t)
+{
+	pending_event_t *p, *np;
+
+	if (e->n_pending == e->cap_pending) {
+		size_t cap = e->cap_pending ? 2 * e->cap_pending : 8;
+		if ((np = reallocarray(e->pending, cap, sizeof(*np))) == NULL)
+			return CLV_E_NOMEM;
+		e->pending = np;
+		e->cap_pending = cap;
+	}
+	p = &e->pending[e->n_pending];
+	memset(p, 0, sizeof(*p));
+	p->when = clv_clock_now(e->clock);
+	p->event = dup_or_null(t->event);
+	p->actors = dup_or_null(t->actors);
+	p->key_uri = dup_or_null(t->key_uri);
+	p->result = dup_or_null(t->result);
+	p->detail = dup_or_null(t->detail);
+	if (t->object_sha256 != NULL) {
+		memcpy(p->sha, t->object_sha256, 32);
+		p->has_sha = 1;
+	}
+	e->n_pending++;
+	if (p->event == NULL || p->result == NULL || (t->actors && !p->actors) ||
+	    (t->key_uri && !p->key_uri) || (t->detail && !p->detail))
+		return CLV_E_NOMEM;
+	return 0;
+}
+
+int
+engine_commit(engine_t *e)
+{
+	clv_transcript_event_t t;
+	size_t i;
+	int r, rt = 0;
+
+	if ((r = clv_store_commit(e->store)) != 0)
+		return r;
+	for (i = 0; i < e->n_pending && e->transcript != NULL; i++) {
+		memset(&t, 0, sizeof(t));
+		t.event = e->pending[i].event;
+		t.actors = e->pending[i].actors;
+		t.key_uri = e->pending[i].key_uri;
+		t.object_sha256 = e->pending[i].has_sha ? e->pending[i].sha : NULL;
+		t.result = e->pending[i].result;
+		t.detail = e->pending[i].detail;
+		if ((r = clv_transcript_append(e->transcript, e->pending[i].when, &t)) != 0 &&
+		    rt == 0) {
+			clv_error("transcript append failed: %s", clv_strerror(r));
+			rt = r;
+		}
+	}
+	drop_pending(e);
+	return rt;
+}
+
+int
+engine_rollback(engine_t *e)
+{
+	drop_pending(e);
+	return clv_store_rollback(e->store);
 }
 
 key_state_t *
@@ -482,8 +574,8 @@ adopt_key(engine_t *e, const clv_script_step_t *st, key_state_t *k, clv_diag_t *
 		return r;
 	if ((r = clv_store_key_add(e->store, &rec, NULL)) != 0 ||
 	    (r = engine_audit(e, CLV_EV_KEY_GENERATED, k->uri, k->spki_sha256, "ok", detail)) != 0 ||
-	    (r = clv_store_commit(e->store)) != 0) {
-		clv_store_rollback(e->store);
+	    (r = engine_commit(e)) != 0) {
+		engine_rollback(e);
 		return clv_diag_set(diag, r, "store: cannot record key '%s'", k->label);
 	}
 	engine_say(e, CLV_MSG_WARN, "resuming: key '%s' was generated before the interruption but "
@@ -572,15 +664,15 @@ step_generate_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	if ((r = clv_store_begin(e->store)) != 0)
 		return clv_diag_set(diag, r, "store: cannot begin a transaction");
 	if ((r = clv_store_key_add(e->store, &rec, NULL)) != 0) {
-		clv_store_rollback(e->store);
+		engine_rollback(e);
 		return clv_diag_set(diag, r, "store: cannot record key '%s': %s", k->label,
 		    clv_strerror(r));
 	}
 	colon_fp(k->spki_sha256, fp);
 	snprintf(detail, sizeof(detail), "%s; SubjectPublicKeyInfo SHA-256 %s", desc, fp);
 	if ((r = engine_audit(e, CLV_EV_KEY_GENERATED, k->uri, k->spki_sha256, "ok", detail)) != 0 ||
-	    (r = clv_store_commit(e->store)) != 0) {
-		clv_store_rollback(e->store);
+	    (r = engine_commit(e)) != 0) {
+		engine_rollback(e);
 		return clv_diag_set(diag, r, "store: cannot record key '%s'", k->label);
 	}
 	clv_engine_checkpoint("recorded-generate");
@@ -789,8 +881,9 @@ record_output_revoking(engine_t *e, output_state_t *o, clv_object_record_t *rec,
 	    (new_key_state != NULL &&
 	    (r = clv_store_key_set_state(e->store, k->label, new_key_state)) != 0) ||
 	    (r = engine_audit(e, ev, k->uri, o->sha256, "ok", detail)) != 0 ||
-	    (r = clv_store_commit(e->store)) != 0) {
-		clv_store_rollback(e->store);
+	    (clv_engine_checkpoint(strcmp(o->kind, "crl") == 0 ? "txn-crl" : "txn-cert"),
+	    (r = engine_commit(e)) != 0)) {
+		engine_rollback(e);
 		return clv_diag_set(diag, r, "store: cannot record the %s: %s", o->kind,
 		    clv_strerror(r));
 	}
@@ -1615,8 +1708,8 @@ step_export_bundle(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	    clv_bundle_purpose_name(purpose), hdr.sequence, msha, hdr.created,
 	    e->o->rehearsal)) != 0 ||
 	    (r = engine_audit(e, CLV_EV_BUNDLE_EXPORTED, NULL, msha, "ok", detail)) != 0 ||
-	    (r = clv_store_commit(e->store)) != 0) {
-		clv_store_rollback(e->store);
+	    (r = engine_commit(e)) != 0) {
+		engine_rollback(e);
 		r = clv_diag_set(diag, r, "store: cannot record the bundle");
 		goto out;
 	}
@@ -2509,6 +2602,8 @@ engine_cleanup(engine_t *e)
 		clv_hsm_close(e->hsm);
 	}
 	engine_quorum_cleanup(e);
+	drop_pending(e);
+	free(e->pending);
 	clv_transcript_free(e->transcript);
 	clv_secret_free(e->rehearsal_pin);
 	if (e->rehearsal_dir[0] != '\0')

@@ -645,8 +645,8 @@ engine_record_import(engine_t *e, const clv_bundle_t *b, const char *dir, clv_di
 		return r;
 	if ((r = clv_bundle_record_import(e->store, b, e->o->rehearsal)) != 0 ||
 	    (r = engine_audit(e, CLV_EV_BUNDLE_IMPORTED, NULL, b->manifest_sha256, "ok",
-	    detail)) != 0 || (r = clv_store_commit(e->store)) != 0) {
-		clv_store_rollback(e->store);
+	    detail)) != 0 || (r = engine_commit(e)) != 0) {
+		engine_rollback(e);
 		return clv_diag_set(diag, r, "store: cannot record the import of %s", dir);
 	}
 	return 0;

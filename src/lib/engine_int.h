@@ -59,6 +59,16 @@ typedef struct resume_step {
 	char inputs[65];            /* SHA-256 of the step's input file, if any */
 } resume_step_t;
 
+/* A transcript event held back while a store transaction is open: it is
+ * written when the transaction commits and dropped when it rolls back, so
+ * the transcript never tells of what the store did not keep. */
+typedef struct pending_event {
+	time_t when;
+	char *event, *actors, *key_uri, *result, *detail;
+	unsigned char sha[32];
+	int has_sha;
+} pending_event_t;
+
 typedef struct engine {
 	const clv_engine_opts_t *o;
 	const clv_engine_ui_t *ui;
@@ -90,11 +100,17 @@ typedef struct engine {
 	clv_share_set_t quorum_set; /* its descriptor */
 	char quorum_state[16];      /* the set's state when it logged in */
 	int quorum_so;              /* logged in as SO */
+	pending_event_t *pending;   /* transcript events of the open transaction */
+	size_t n_pending, cap_pending;
 } engine_t;
 
 void engine_say(engine_t *e, clv_msg_kind_t kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void engine_progress(engine_t *e, const char *what, size_t done, size_t total);
+/* Store transactions of the engine: commit writes the transcript events the
+ * transaction held back, rollback drops them. */
+int engine_commit(engine_t *e);
+int engine_rollback(engine_t *e);
 int engine_audit(engine_t *e, clv_audit_event_t ev, const char *key_uri,
     const unsigned char *sha, const char *result, const char *detail);
 /* Rehearsal: the throwaway SoftHSM token store, the module opened on it. */

@@ -417,8 +417,8 @@ deal_set(engine_t *e, const char *purpose, const clv_secret_t *secret, unsigned 
 	if ((r = clv_store_share_set_add(e->store, &rec)) != 0 ||
 	    (r = engine_audit(e, strcmp(state, "pending") == 0 ? CLV_EV_RESHARE_PREPARED :
 	    CLV_EV_QUORUM_DEALT, NULL, NULL, "ok", detail)) != 0 ||
-	    (r = clv_store_commit(e->store)) != 0) {
-		clv_store_rollback(e->store);
+	    (r = engine_commit(e)) != 0) {
+		engine_rollback(e);
 		r = clv_diag_set(diag, r, "store: cannot record share set %.8s: %s", rec.set_id_hex,
 		    clv_strerror(r));
 		goto out;
@@ -690,8 +690,8 @@ settle_reshare(engine_t *e, const char *purpose, const char *used_state,
 		    (r = clv_store_share_set_state(e->store, other.set_id_hex, "retired")) != 0) ||
 		    (r = clv_store_share_set_state(e->store, used_id, "active")) != 0 ||
 		    (r = engine_audit(e, CLV_EV_RESHARE_COMMITTED, NULL, NULL, "ok", detail)) != 0 ||
-		    (r = clv_store_commit(e->store)) != 0) {
-			clv_store_rollback(e->store);
+		    (r = engine_commit(e)) != 0) {
+			engine_rollback(e);
 			goto out;
 		}
 		snprintf(e->quorum_state, sizeof(e->quorum_state), "active");
@@ -711,8 +711,8 @@ settle_reshare(engine_t *e, const char *purpose, const char *used_state,
 			goto out;
 		if ((r = clv_store_share_set_state(e->store, other.set_id_hex, "abandoned")) != 0 ||
 		    (r = engine_audit(e, CLV_EV_RESHARE_ABANDONED, NULL, NULL, "ok", detail)) != 0 ||
-		    (r = clv_store_commit(e->store)) != 0) {
-			clv_store_rollback(e->store);
+		    (r = engine_commit(e)) != 0) {
+			engine_rollback(e);
 			goto out;
 		}
 		engine_say(e, CLV_MSG_WARN, "%s", detail);
@@ -962,8 +962,8 @@ engine_step_reshare(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	if ((r = clv_store_share_set_state(e->store, old_hex, "retired")) != 0 ||
 	    (r = clv_store_share_set_state(e->store, new_hex, "active")) != 0 ||
 	    (r = engine_audit(e, CLV_EV_RESHARE_COMMITTED, NULL, NULL, "ok", detail)) != 0 ||
-	    (r = clv_store_commit(e->store)) != 0) {
-		clv_store_rollback(e->store);
+	    (r = engine_commit(e)) != 0) {
+		engine_rollback(e);
 		r = clv_diag_set(diag, r, "store: the %s changed but the store did not record it "
 		    "(%s); the next quorum login with the new shares completes it", purpose,
 		    clv_strerror(r));

@@ -676,6 +676,12 @@ clv_store_begin(clv_store_t *s)
 }
 
 int
+clv_store_in_transaction(clv_store_t *s)
+{
+	return s != NULL && s->db != NULL && !sqlite3_get_autocommit(s->db);
+}
+
+int
 clv_store_commit(clv_store_t *s)
 {
 	int r = CLV_E_INTERNAL;

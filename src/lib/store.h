@@ -28,6 +28,8 @@ int clv_store_schema_version(clv_store_t *s, int *version);
 int clv_store_begin(clv_store_t *s);
 int clv_store_commit(clv_store_t *s);
 int clv_store_rollback(clv_store_t *s);
+/* 1 while a transaction is open. */
+int clv_store_in_transaction(clv_store_t *s);
 
 typedef struct clv_key_record {
 	int64_t id;

@@ -15,8 +15,8 @@ q() { sqlite3 "$DB" "$1"; }
 
 n=0
 for point in intent-generate result-generate recorded-generate \
-    intent-sign-cert result-sign-cert recorded-cert written-cert \
-    intent-sign-crl result-sign-crl recorded-crl written-crl; do
+    intent-sign-cert result-sign-cert txn-cert recorded-cert written-cert \
+    intent-sign-crl result-sign-crl txn-crl recorded-crl written-crl; do
 	n=$((n + 1))
 	label="CSCA-R$n"
 	{ cat "$T/answers"; printf '[labels]\ncsca = %s\n' "$label"; } >"$T/a$n"
@@ -50,6 +50,15 @@ for point in intent-generate result-generate recorded-generate \
 		ok "$point: one key (store and token), one certificate, one CRL"
 	else
 		not_ok "$point: one key, one certificate, one CRL (store keys $keys, certs $certs, CRLs $crls, token keys $ontoken)"
+	fi
+	# the transcript tells of each issue once: an event of a store
+	# transaction the crash rolled back is never in it
+	ci=$(grep -ac '	cert-issued	' "$out/transcript.log" || true)
+	cr=$(grep -ac '	crl-issued	' "$out/transcript.log" || true)
+	if [ "$ci$cr" = 11 ]; then
+		ok "$point: the transcript tells of one certificate and one CRL"
+	else
+		not_ok "$point: the transcript tells of one certificate and one CRL (cert-issued $ci, crl-issued $cr)"
 	fi
 	# the serial drawn before the crash is the one issued: none lost, none reused
 	drawn=$(grep -a '	intent	' "$out/transcript.log" | grep -o 'serial=[0-9a-f]*' | sort -u)
@@ -87,7 +96,7 @@ refuse "a planted public key is not adopted on resume" 'no private key that is s
 if [ -e "$T/planted/csca.der" ]; then not_ok "nothing is certified for the planted key"
 else ok "nothing is certified for the planted key"; fi
 has "a certificate signed but not recorded is signed again with its serial" 'signing it now with the same serial' "$T/resume5"
-has "a recorded certificate is taken over, not issued again" 'taken over, not issued again' "$T/resume6"
+has "a recorded certificate is taken over, not issued again" 'taken over, not issued again' "$T/resume7"
 # the transcript is only a journal: an edited intent (re-chained, so the
 # chain still holds) or another script is not followed
 { cat "$T/answers"; printf '[labels]\ncsca = CSCA-EDIT\n'; } >"$T/ae"; chmod 600 "$T/ae"
