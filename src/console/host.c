@@ -399,6 +399,9 @@ host_request(host_t *h, const char *to, const clv_template_t *subj, const char *
 		return clv_diag_set(diag, CLV_E_INVALID_ARG, "--curve '%s': expected P-256, P-384, "
 		    "P-521, brainpoolP256r1, brainpoolP384r1 or brainpoolP512r1", curve);
 	spec.curve = ci->id;
+	if (clv_file_exists(h->out))
+		return clv_diag_set(diag, CLV_E_OUTPUT_EXISTS, "%s exists: a bundle is written to a "
+		    "new directory; nothing was made", h->out);
 	{
 		/* DS keys are NAME-ds-1, NAME-ds-2, ...: the next one the store does not know */
 		clv_key_record_t rec;
@@ -548,8 +551,10 @@ host_import_cv(host_t *h, const clv_bundle_t *b, const char *bdir, clv_diag_t *d
 	const char *labels[MAX_HOST_CERTS];
 	char names[MAX_HOST_CERTS][160], detail[2048] = "";
 	size_t i, j, n = b->n_artifacts, used = 0;
+	clv_diag_t dg;
 	int r = 0;
 
+	memset(&dg, 0, sizeof(dg));
 	memset(c, 0, sizeof(c));
 	memset(ders, 0, sizeof(ders));
 	for (i = 0; i < n && r == 0; i++) {
@@ -576,9 +581,9 @@ host_import_cv(host_t *h, const clv_bundle_t *b, const char *bdir, clv_diag_t *d
 		}
 		domain = issuer->key.has_domain ? issuer : NULL;
 		if ((r = clv_cvc_verify(c[i], &issuer->key, domain ? &domain->key : NULL,
-		    diag)) != 0) {
+		    &dg)) != 0) {
 			r = clv_diag_set(diag, r, "%s: %s (CHR %s) does not verify under %s: %s", bdir,
-			    b->artifacts[i].name, c[i]->chr, issuer->chr, diag->msg);
+			    b->artifacts[i].name, c[i]->chr, issuer->chr, dg.msg);
 			break;
 		}
 		snprintf(names[i], sizeof(names[i]), "%s", b->artifacts[i].name);
@@ -615,7 +620,7 @@ host_import(host_t *h, const char *bdir, const char *recipient, clv_bundle_purpo
 	memset(certs, 0, sizeof(certs));
 	memset(ders, 0, sizeof(ders));
 	if ((r = clv_bundle_verify_stored(h->store, bdir, recipient, purpose,
-	    !h->rehearsal, 0, &b, diag)) != 0)
+	    !h->rehearsal, NULL, 0, &b, diag)) != 0)
 		return r;
 	if (purpose == CLV_BUNDLE_CV_CERTIFICATES) {
 		r = b->n_artifacts > MAX_HOST_CERTS ? clv_diag_set(diag, CLV_E_POLICY, "%s: more "

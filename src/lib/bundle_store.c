@@ -24,8 +24,8 @@ last_seen(void *ctx, const char *producer, const char *recipient, uint64_t *last
 
 int
 clv_bundle_verify_stored(clv_store_t *store, const char *dir, const char *recipient,
-    clv_bundle_purpose_t purpose, int production, int resuming, clv_bundle_t **out,
-    clv_diag_t *diag)
+    clv_bundle_purpose_t purpose, int production, const unsigned char (*again)[32],
+    size_t n_again, clv_bundle_t **out, clv_diag_t *diag)
 {
 	clv_store_pin_t *pins = NULL;
 	clv_bundle_pin_t *bp = NULL;
@@ -33,7 +33,7 @@ clv_bundle_verify_stored(clv_store_t *store, const char *dir, const char *recipi
 	clv_bundle_expect_t ex;
 	seen_ctx_t sc;
 	size_t n = 0, i;
-	int r, again = 0;
+	int r, seen = 0;
 
 	*out = NULL;
 	if ((r = clv_store_pins(store, &pins, &n)) != 0)
@@ -65,15 +65,20 @@ clv_bundle_verify_stored(clv_store_t *store, const char *dir, const char *recipi
 	ex.last_seen_fn = last_seen;
 	ex.last_seen_ctx = &sc;
 	r = clv_bundle_verify(dir, &ex, out, diag);
-	if (r == CLV_E_POLICY && resuming) {
-		/* the replay check only: the same bundle, imported before a crash */
+	if (r == CLV_E_POLICY && n_again > 0) {
+		/* the replay check only: this ceremony's own bundle, imported
+		 * before its interruption */
 		ex.last_seen_fn = NULL;
 		ex.last_seen = 0;
-		if (clv_bundle_verify(dir, &ex, out, diag) == 0 &&
-		    clv_store_bundle_seen(store, "import", (*out)->manifest_sha256, &again) == 0 &&
-		    again)
-			r = 0;
-		else {
+		if (clv_bundle_verify(dir, &ex, out, diag) == 0) {
+			for (i = 0; i < n_again; i++)
+				if (memcmp(again[i], (*out)->manifest_sha256, 32) == 0)
+					break;
+			if (i < n_again && clv_store_bundle_seen(store, "import",
+			    (*out)->manifest_sha256, &seen) == 0 && seen)
+				r = 0;
+		}
+		if (r != 0) {
 			clv_bundle_free(*out);
 			*out = NULL;
 		}

@@ -11,13 +11,14 @@
 
 /*
  * clv_bundle_verify with every producer key pinned in store, and a sequence
- * already accepted from that producer for recipient refused as a replay.
- * With resuming set, a bundle whose MANIFEST the store already recorded as
- * imported is accepted again (the same bundle, after an interruption).
+ * already accepted from that producer for recipient refused as a replay --
+ * but for a bundle whose MANIFEST SHA-256 is in again[] (the bundles the
+ * interrupted run of a resumed ceremony imported, from its transcript) and
+ * that the store recorded as imported: the same bundle, taken up again.
  */
 int clv_bundle_verify_stored(clv_store_t *store, const char *dir, const char *recipient,
-    clv_bundle_purpose_t purpose, int production, int resuming, clv_bundle_t **out,
-    clv_diag_t *diag);
+    clv_bundle_purpose_t purpose, int production, const unsigned char (*again)[32],
+    size_t n_again, clv_bundle_t **out, clv_diag_t *diag);
 
 /* Records the import in the store (no transaction of its own: the caller
  * puts it in the one that imports the bundle's contents).  A bundle already

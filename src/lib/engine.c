@@ -1233,6 +1233,26 @@ out:
  * for it, without being written again).
  */
 /*
+ * A certificate brought in by use-key is one of ours: it verifies by itself
+ * (self_ok: self-signed, signature checked by the caller), or the store
+ * recorded it (a link, byte for byte); anything else may have been altered.
+ */
+int
+engine_certificate_trusted(engine_t *e, const clv_buf_t *der, int self_ok)
+{
+	clv_buf_t have = { NULL, 0 };
+	unsigned char sha[32];
+	int r;
+
+	if (self_ok)
+		return 0;
+	clv_sha256(der->data, der->len, sha);
+	r = clv_store_object_der(e->store, sha, &have);
+	clv_buf_free(&have);
+	return r == 0 ? 0 : CLV_E_INTEGRITY;
+}
+
+/*
  * use-key in a rehearsal: the throwaway token holds no key from an earlier
  * ceremony, so a stand-in is made from the step's template -- a key and a
  * self-signed certificate (CSCA, stamped REHEARSAL, or CVCA) -- and the
@@ -1324,6 +1344,10 @@ step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	if (o->cert->pubkey == NULL || !clv_pubkey_is_equal(o->cert->pubkey, k->pub))
 		return clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': %s certifies another key "
 		    "than '%s'", st->id, path, k->label);
+	if ((r = engine_certificate_trusted(e, &o->der, clv_cert_is_self_signed(o->cert) &&
+	    clv_cert_verify(o->cert, k->pub) == 0)) != 0)
+		return clv_diag_set(diag, r, "step '%s': %s is neither a self-signed certificate "
+		    "that verifies nor one the store recorded; it is not used", st->id, path);
 	if (!o->cert->has_ski)
 		return clv_diag_set(diag, CLV_E_POLICY, "step '%s': %s has no subjectKeyIdentifier",
 		    st->id, path);
@@ -1348,6 +1372,120 @@ step_use_key(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
  * anything is signed, each reason named.  Then each is issued per the ds
  * profile, linted, signed with the CSCA key and verified.
  */
+/* Takes over DS certificate der (the store's) as output o: it must certify
+ * the request's key. */
+static int
+ds_adopt(engine_t *e, const clv_script_step_t *st, output_state_t *o, clv_buf_t *der,
+    const clv_csr_t *csr, clv_diag_t *diag)
+{
+	int r;
+
+	if ((r = clv_cert_parse(der->data, der->len, &o->cert, diag)) != 0)
+		return r;
+	if (o->cert->pubkey == NULL || !clv_pubkey_is_equal(o->cert->pubkey, csr->pubkey))
+		return clv_diag_set(diag, CLV_E_KEY_MISMATCH, "step '%s': resuming: %s certifies "
+		    "another key than request %s; the requests changed since the interruption",
+		    st->id, o->name, csr->what);
+	o->der = *der;
+	der->data = NULL;
+	der->len = 0;
+	clv_sha256(o->der.data, o->der.len, o->sha256);
+	e->n_outs++;
+	if ((r = engine_write_output(e, o, "CERTIFICATE", diag)) != 0)
+		return r;
+	engine_say(e, CLV_MSG_INFO, "resuming: DS certificate %s for %s was issued before the "
+	    "interruption; taken over, not issued again", o->name, csr->what);
+	return 0;
+}
+
+/*
+ * A resumed issue-ds, per request in the batch's order: the certificate the
+ * interrupted run wrote (and the store recorded) is taken over; the one the
+ * journal names is taken over from the store, or -- signed perhaps, never
+ * recorded -- signed again with the journal's serial and time (*fresh 0);
+ * any other request is signed afresh.
+ */
+static int
+ds_resume(engine_t *e, const clv_script_step_t *st, const key_state_t *k, const clv_csr_t *csr,
+    output_state_t *o, int *adopted, unsigned char serial[SERIAL_OCTETS], time_t *when,
+    int *intent_used, int *fresh, clv_diag_t *diag)
+{
+	resume_step_t *rs = &e->resume[e->cur];
+	clv_buf_t der = { NULL, 0 }, have = { NULL, 0 }, sb = { NULL, 0 };
+	unsigned char sha[32];
+	char path[PATH_MAX];
+	int r = 0;
+
+	*adopted = 0;
+	*fresh = 1;
+	snprintf(path, sizeof(path), "%s/%s.der", e->o->out_dir, o->name);
+	if (clv_file_exists(path)) {
+		if ((r = clv_file_read(path, 1 << 20, &der, diag)) != 0)
+			return r;
+		clv_sha256(der.data, der.len, sha);
+		if (clv_store_object_der(e->store, sha, &have) != 0)
+			r = clv_diag_set(diag, CLV_E_INTEGRITY, "step '%s': resuming: %s exists but "
+			    "the store did not record it; it is not taken over", st->id, path);
+		else if ((r = ds_adopt(e, st, o, &der, csr, diag)) == 0)
+			*adopted = 1;
+		goto out;
+	}
+	if (!rs->intent || *intent_used)
+		goto out;
+	*intent_used = 1;
+	if (clv_store_object_by_serial(e->store, "certificate", k->label, rs->serial, sha) == 0) {
+		if ((r = clv_store_object_der(e->store, sha, &der)) == 0 &&
+		    (r = ds_adopt(e, st, o, &der, csr, diag)) == 0)
+			*adopted = 1;
+		goto out;
+	}
+	if (clv_unhex(rs->serial, &sb) != 0 || sb.len != SERIAL_OCTETS) {
+		r = clv_diag_set(diag, CLV_E_FORMAT, "step '%s': resuming: the intent's serial '%s' "
+		    "is unreadable", st->id, rs->serial);
+		goto out;
+	}
+	if ((r = engine_resume_time_ok(e, st, rs->when, diag)) != 0)
+		goto out;
+	memcpy(serial, sb.data, SERIAL_OCTETS);
+	*when = rs->when;
+	*fresh = 0;
+	engine_say(e, CLV_MSG_INFO, "resuming: DS certificate serial %s for %s was about to be "
+	    "signed; signing it now with the same serial and time", rs->serial, csr->what);
+out:
+	clv_buf_free(&der);
+	clv_buf_free(&have);
+	clv_buf_free(&sb);
+	return r;
+}
+
+/* Room for n more outputs in this ceremony, checked before a batch signs. */
+int
+engine_room_for(engine_t *e, const clv_script_step_t *st, size_t n, clv_diag_t *diag)
+{
+	if (e->n_outs + n > MAX_OUTPUTS)
+		return clv_diag_set(diag, CLV_E_POLICY, "step '%s': %zu requests and %zu outputs so "
+		    "far are more than one ceremony keeps (%d); nothing was signed", st->id, n,
+		    e->n_outs, MAX_OUTPUTS);
+	return 0;
+}
+
+/* What a DS certificate for csr is built from (the TBS builder's request). */
+static void
+ds_request(clv_cert_request_t *req, const clv_template_t *t, const clv_csr_t *csr,
+    const key_state_t *k, const output_state_t *issuer, const unsigned char *serial,
+    time_t when)
+{
+	memset(req, 0, sizeof(*req));
+	req->tmpl = t;
+	req->subject_key = csr->pubkey;
+	req->subject_name = &csr->subject_der;
+	req->issuer_key = k->pub;
+	req->issuer_name = &issuer->cert->subject_der;
+	req->serial = serial;
+	req->serial_len = SERIAL_OCTETS;
+	req->not_before = when;
+}
+
 static int
 step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 {
@@ -1362,7 +1500,7 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	struct dirent **list = NULL;
 	clv_bundle_t *bundle = NULL;
 	size_t n = 0, i, used = 0;
-	int count = 0, j, r = 0;
+	int count = 0, j, r = 0, intent_used = 0;
 
 	memset(csr, 0, sizeof(csr));
 	if ((r = engine_need_hsm(e, st, 1, diag)) != 0)
@@ -1385,7 +1523,8 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	if (clv_file_exists(path)) {
 		/* a request bundle from a DS host: verified before anything in it is read */
 		if ((r = clv_bundle_verify_stored(e->store, dir, me, CLV_BUNDLE_CSR_REQUEST,
-		    !e->o->rehearsal, e->resuming, &bundle, diag)) != 0)
+		    !e->o->rehearsal, (const unsigned char (*)[32])e->resume_imports,
+		    e->resuming ? e->n_resume_imports : 0, &bundle, diag)) != 0)
 			return r;
 		count = (int)bundle->n_artifacts;
 		engine_say(e, CLV_MSG_INFO, "bundle %s from %s, sequence %llu: signature, sizes and "
@@ -1462,6 +1601,32 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 	}
 	if ((r = engine_signer_usage_ok(e, st, issuer, clv_clock_now(e->clock), diag)) != 0)
 		goto out;
+	if ((r = engine_room_for(e, st, n, diag)) != 0)
+		goto out;
+	/* every certificate of the batch passes the lints before anything is
+	 * recorded or signed (the serial and time do not change what they check) */
+	for (i = 0; i < n; i++) {
+		clv_cert_request_t req;
+		clv_buf_t tbs = { NULL, 0 };
+		clv_lint_result_t lr;
+		unsigned char probe[SERIAL_OCTETS];
+
+		memset(probe, 0x5a, sizeof(probe));
+		ds_request(&req, &t, csr[i], k, issuer, probe, clv_clock_now(e->clock));
+		if ((r = clv_issue_sigalg(&t, k->pub, &req.sigalg)) != 0 ||
+		    (r = clv_issue_tbs_cert(&req, &tbs)) != 0) {
+			r = clv_diag_set(diag, r, "step '%s': cannot build the DS certificate for %s",
+			    st->id, csr[i]->what);
+			goto out;
+		}
+		r = clv_lint_ds_tbs(tbs.data, tbs.len, &t, &issuer->cert->subject_der,
+		    &issuer->cert->ski, &lr);
+		clv_buf_free(&tbs);
+		if (r != 0) {
+			r = engine_lint_or_refuse(e, st, "DS certificate", r, &lr, diag);
+			goto out;
+		}
+	}
 	/* the import is recorded before signing: a replay of it is refused */
 	if (bundle != NULL && (r = engine_record_import(e, bundle, dir, diag)) != 0)
 		goto out;
@@ -1474,13 +1639,24 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		clv_object_record_t rec;
 		unsigned char serial[SERIAL_OCTETS];
 		char serial_hex[2 * SERIAL_OCTETS + 1], oname[80];
-		int exists = 1;
+		int exists = 1, adopted = 0;
 
 		snprintf(oname, sizeof(oname), "%s-%zu", clv_script_param(st, "output"), i + 1);
 		engine_progress(e, "signing the DS certificates", i, n);
 		if ((o = engine_new_output(e, oname, "certificate")) == NULL) {
 			r = clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 			goto out;
+		}
+		memset(&req, 0, sizeof(req));
+		req.not_before = clv_clock_now(e->clock);
+		if (e->resuming) {
+			/* issued before the interruption: taken over; signed, not
+			 * recorded: signed again with the journal's serial and time */
+			if ((r = ds_resume(e, st, k, csr[i], o, &adopted, serial, &req.not_before,
+			    &intent_used, &exists, diag)) != 0)
+				goto out;
+			if (adopted)
+				continue;
 		}
 		while (exists) {
 			if ((r = clv_hsm_serial(e->hsm, sizeof(serial), serial)) != 0)
@@ -1489,15 +1665,8 @@ step_issue_ds(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 			if ((r = clv_store_serial_exists(e->store, k->label, serial_hex, &exists)) != 0)
 				goto out;
 		}
-		memset(&req, 0, sizeof(req));
-		req.tmpl = &t;
-		req.subject_key = csr[i]->pubkey;
-		req.subject_name = &csr[i]->subject_der;
-		req.issuer_key = k->pub;
-		req.issuer_name = &issuer->cert->subject_der;
-		req.serial = serial;
-		req.serial_len = sizeof(serial);
-		req.not_before = clv_clock_now(e->clock);
+		clv_hex(serial, sizeof(serial), serial_hex);
+		ds_request(&req, &t, csr[i], k, issuer, serial, req.not_before);
 		if ((r = clv_issue_sigalg(&t, k->pub, &req.sigalg)) != 0)
 			goto out;
 		if ((r = engine_intent(e, st, "intent-sign-ds", "label=%s serial=%s when=%lld request=%s",
@@ -2660,6 +2829,14 @@ resume_record(void *ctx, const clv_transcript_record_t *rec)
 
 	if (strcmp(rec->event, "transcript-opened") == 0)
 		snprintf(e->resume_script_sha, sizeof(e->resume_script_sha), "%s", rec->object);
+	if (strcmp(rec->event, "bundle-imported") == 0 &&
+	    e->n_resume_imports < sizeof(e->resume_imports) / sizeof(e->resume_imports[0])) {
+		clv_buf_t b = { NULL, 0 };
+
+		if (clv_unhex(rec->object, &b) == 0 && b.len == 32)
+			memcpy(e->resume_imports[e->n_resume_imports++], b.data, 32);
+		clv_buf_free(&b);
+	}
 	if (strcmp(rec->event, "transcript-opened") == 0 &&
 	    (p = strstr(rec->detail, "; ceremony ")) != NULL) {
 		p += strlen("; ceremony ");

@@ -84,6 +84,48 @@ cv_sig_len(const clv_pubkey_t *key)
 }
 
 /*
+ * The body of spec, linted as issuer issues it (issuer NULL: self-signed):
+ * the lints read a whole certificate, so one with a stand-in signature of
+ * k's length.  *body (caller frees) is what k is to sign.
+ */
+static int
+cv_lint(engine_t *e, const clv_script_step_t *st, const key_state_t *k,
+    const clv_cvc_t *issuer, const clv_cvc_spec_t *spec, clv_buf_t *body, clv_diag_t *diag)
+{
+	clv_buf_t standin = { NULL, 0 };
+	unsigned char *zero = NULL;
+	clv_cvc_t *draft = NULL;
+	clv_lint_result_t lr;
+	clv_diag_t dg;
+	size_t siglen = cv_sig_len(k->pub);
+	int r;
+
+	memset(&dg, 0, sizeof(dg));
+	memset(&lr, 0, sizeof(lr));
+	if ((r = clv_cvc_encode_body(spec, body, diag)) != 0)
+		return r;
+	if ((zero = calloc(1, siglen)) == NULL) {
+		r = CLV_E_NOMEM;
+		goto out;
+	}
+	if ((r = clv_cvc_assemble(body->data, body->len, zero, siglen, &standin)) != 0 ||
+	    (r = clv_cvc_parse(standin.data, standin.len, spec->chr, &draft, diag)) != 0)
+		goto out;
+	if ((r = clv_cvc_check_profile(draft, &dg)) != 0) {
+		r = clv_diag_set(diag, CLV_E_LINT, "step '%s': CV certificate %s: %s; nothing was "
+		    "signed", st->id, spec->chr, dg.msg);
+		goto out;
+	}
+	if ((r = clv_cvc_lint_issued(issuer != NULL ? issuer : draft, draft, &lr)) != 0)
+		r = engine_lint_or_refuse(e, st, "CV certificate", r, &lr, diag);
+out:
+	free(zero);
+	clv_cvc_free(draft);
+	clv_buf_free(&standin);
+	return r;
+}
+
+/*
  * Builds the certificate of spec, lints it as issuer issues it (issuer NULL:
  * self-signed), has k sign it, and checks what came back: the body signed is
  * the one linted, the signature verifies with the issuer's key (domain: the
@@ -94,40 +136,20 @@ cv_issue(engine_t *e, const clv_script_step_t *st, const key_state_t *k,
     const clv_cvc_t *issuer, const clv_cvc_key_t *domain, const clv_cvc_spec_t *spec,
     output_state_t *o, clv_diag_t *diag)
 {
-	clv_buf_t body = { NULL, 0 }, standin = { NULL, 0 }, sig = { NULL, 0 };
+	clv_buf_t body = { NULL, 0 }, sig = { NULL, 0 };
 	clv_buf_t cvsig = { NULL, 0 }, der = { NULL, 0 };
-	unsigned char *zero = NULL;
-	clv_cvc_t *draft = NULL, *c = NULL;
-	clv_lint_result_t lr;
+	clv_cvc_t *c = NULL;
+	clv_diag_t dg;
 	clv_sigalg_t sa;
 	clv_cvc_alg_t ta;
-	size_t siglen;
 	int r;
 
 	if ((r = cv_alg(k, &sa, &ta)) != 0)
 		return clv_diag_set(diag, r, "step '%s': key '%s' cannot sign CV certificates",
 		    st->id, k->label);
-	if ((r = clv_cvc_encode_body(spec, &body, diag)) != 0)
-		return r;
-	/* the lints read a whole certificate: one with a stand-in signature */
-	siglen = cv_sig_len(k->pub);
-	if ((zero = calloc(1, siglen)) == NULL) {
-		r = CLV_E_NOMEM;
+	memset(&dg, 0, sizeof(dg));
+	if ((r = cv_lint(e, st, k, issuer, spec, &body, diag)) != 0)
 		goto out;
-	}
-	if ((r = clv_cvc_assemble(body.data, body.len, zero, siglen, &standin)) != 0 ||
-	    (r = clv_cvc_parse(standin.data, standin.len, spec->chr, &draft, diag)) != 0)
-		goto out;
-	memset(&lr, 0, sizeof(lr));
-	if ((r = clv_cvc_check_profile(draft, diag)) != 0) {
-		r = clv_diag_set(diag, CLV_E_LINT, "step '%s': CV certificate %s: %s; nothing was "
-		    "signed", st->id, spec->chr, diag->msg);
-		goto out;
-	}
-	if ((r = clv_cvc_lint_issued(issuer != NULL ? issuer : draft, draft, &lr)) != 0) {
-		r = engine_lint_or_refuse(e, st, "CV certificate", r, &lr, diag);
-		goto out;
-	}
 	if ((r = clv_hsm_sign(e->hsm, k->label, &sa, body.data, body.len, &sig)) != 0) {
 		r = clv_diag_set(diag, r, "step '%s': the HSM did not sign: %s", st->id,
 		    clv_strerror(r));
@@ -145,9 +167,9 @@ cv_issue(engine_t *e, const clv_script_step_t *st, const key_state_t *k,
 		    "differs from the linted one", st->id, spec->chr);
 		goto out;
 	}
-	if ((r = clv_cvc_verify(c, issuer != NULL ? &issuer->key : &c->key, domain, diag)) != 0) {
+	if ((r = clv_cvc_verify(c, issuer != NULL ? &issuer->key : &c->key, domain, &dg)) != 0) {
 		r = clv_diag_set(diag, r, "step '%s': CV certificate %s does not verify with the "
-		    "issuer's key: %s", st->id, spec->chr, diag->msg);
+		    "issuer's key: %s", st->id, spec->chr, dg.msg);
 		goto out;
 	}
 	o->cv = c;
@@ -157,11 +179,8 @@ cv_issue(engine_t *e, const clv_script_step_t *st, const key_state_t *k,
 	clv_sha256(o->der.data, o->der.len, o->sha256);
 	r = 0;
 out:
-	free(zero);
-	clv_cvc_free(draft);
 	clv_cvc_free(c);
 	clv_buf_free(&body);
-	clv_buf_free(&standin);
 	clv_buf_free(&sig);
 	clv_buf_free(&cvsig);
 	clv_buf_free(&der);
@@ -384,6 +403,11 @@ engine_use_cv_certificate(engine_t *e, const clv_script_step_t *st, key_state_t 
 		    "than '%s'", st->id, path, k->label);
 	if ((r = clv_buf_set(&o->der, raw->data, raw->len)) != 0)
 		return r;
+	if ((r = engine_certificate_trusted(e, &o->der, clv_cvc_is_self_signed(o->cv) &&
+	    clv_cvc_verify(o->cv, &o->cv->key, NULL, NULL) == 0)) != 0)
+		return clv_diag_set(diag, r, "step '%s': %s is neither a self-signed CVCA "
+		    "certificate that verifies nor one the store recorded; it is not used", st->id,
+		    path);
 	clv_sha256(o->der.data, o->der.len, o->sha256);
 	snprintf(o->key_name, sizeof(o->key_name), "%s", k->name);
 	e->n_outs++;
@@ -484,9 +508,16 @@ check_outer(dv_ctx_t *x, const clv_cvc_t *req, char *why, size_t whylen)
 			snprintf(why, whylen, "the outer signature does not verify with the key of "
 			    "%s: %s", req->outer_car, dg.msg);
 			code = F_OUTER;
-		} else if (strncmp(prev->chr, req->chr, 2) != 0) {
-			snprintf(why, whylen, "renewal of %s under another country (%s)",
-			    req->outer_car, req->chr);
+		} else if (prev->chat.role != CLV_CVC_ROLE_DV_DOMESTIC &&
+		    prev->chat.role != CLV_CVC_ROLE_DV_FOREIGN) {
+			snprintf(why, whylen, "the renewal is signed with %s, which is no DV "
+			    "certificate", req->outer_car);
+			code = F_OUTER;
+		} else if (strlen(prev->chr) != strlen(req->chr) ||
+		    strncmp(prev->chr, req->chr, strlen(req->chr) - 5) != 0) {
+			/* a DV renews its own certificate: the same holder, a new sequence */
+			snprintf(why, whylen, "%s is not a renewal of %s: a DV renews under its own "
+			    "country and holder mnemonic", req->chr, req->outer_car);
 			code = F_OUTER;
 		}
 		goto out;
@@ -511,6 +542,26 @@ out:
 	clv_cvc_free(prev);
 	clv_buf_free(&der);
 	return code;
+}
+
+/* Whether the store's certificate sha certifies the key of req. */
+static int
+issued_for(dv_ctx_t *x, const unsigned char sha[32], const clv_cvc_t *req)
+{
+	clv_buf_t der = { NULL, 0 };
+	clv_cvc_t *c = NULL;
+	const clv_cvc_bytes_t *a, *b;
+	int same = 0;
+
+	if (clv_store_object_der(x->e->store, sha, &der) == 0 &&
+	    clv_cvc_parse(der.data, der.len, req->chr, &c, NULL) == 0) {
+		a = &c->key.obj[req->key.type == CLV_KEY_RSA ? CLV_CVC_RSA_N : CLV_CVC_EC_Y];
+		b = &req->key.obj[req->key.type == CLV_KEY_RSA ? CLV_CVC_RSA_N : CLV_CVC_EC_Y];
+		same = strcmp(c->car, x->cvca->chr) == 0 && uint_equal(a, b);
+	}
+	clv_cvc_free(c);
+	clv_buf_free(&der);
+	return same;
 }
 
 /* Every TR-03129 check of one request; NULL when it may be certified. */
@@ -559,11 +610,42 @@ check_request(dv_ctx_t *x, const clv_cvc_t *req, char *why, size_t whylen)
 	}
 	chr_hex(req->chr, hex);
 	if (clv_store_object_by_serial(x->e->store, "certificate", x->k->label, hex, sha) == 0) {
+		/* a resumed ceremony takes over what it issued for this very key */
+		if (x->e->resuming && issued_for(x, sha, req))
+			return NULL;
 		snprintf(why, whylen, "CHR %s is already certified by this CVCA key; a new key "
 		    "needs a new sequence number", req->chr);
 		return F_NOT_ACCEPTED;
 	}
 	return NULL;
+}
+
+/* The DV certificate of req as this CVCA issues it on day now: the public
+ * point only (*pub, caller frees), the role by the CHR's country, the rights
+ * the policy grants and the CVCA holds (*auth), expiring with the policy's
+ * validity and never after the CVCA. */
+static int
+dv_spec(const dv_ctx_t *x, const clv_cvc_t *req, time_t now, clv_buf_t *pub,
+    unsigned char *auth, clv_cvc_spec_t *spec)
+{
+	int domestic = strncmp(req->chr, x->cvca->chr, 2) == 0, r;
+
+	if ((r = clv_cvc_encode_key(&req->key, 0, pub)) != 0)
+		return r;
+	memset(spec, 0, sizeof(*spec));
+	spec->car = x->cvca->chr;
+	spec->chr = req->chr;
+	spec->pubkey.p = pub->data;
+	spec->pubkey.len = pub->len;
+	spec->type = CLV_CVC_TERM_IS;
+	*auth = (unsigned char)((domestic ? 0x80 : 0x40) |
+	    (x->t->cv_rights & x->cvca->chat.auth[0] & 0x3F));
+	spec->auth = auth;
+	spec->auth_len = 1;
+	cv_dates(now, &x->t->validity, &spec->ced, &spec->cxd);
+	if (clv_cvc_date_cmp(&spec->cxd, &x->cvca->cxd) > 0)
+		spec->cxd = x->cvca->cxd;
+	return 0;
 }
 
 /* The requests of requests=: a directory of files, or a cv-request bundle. */
@@ -586,7 +668,8 @@ read_requests(engine_t *e, const clv_script_step_t *st, const char *dir, dv_inpu
 	if (clv_file_exists(path)) {
 		snprintf(me, sizeof(me), "ceremony:%s", e->token.serial);
 		if ((r = clv_bundle_verify_stored(e->store, dir, me, CLV_BUNDLE_CV_REQUEST,
-		    !e->o->rehearsal, e->resuming, &b, diag)) != 0)
+		    !e->o->rehearsal, (const unsigned char (*)[32])e->resume_imports,
+		    e->resuming ? e->n_resume_imports : 0, &b, diag)) != 0)
 			return r;
 		engine_say(e, CLV_MSG_INFO, "bundle %s from %s, sequence %llu: signature, sizes "
 		    "and hashes verified", dir, b->header.producer,
@@ -749,6 +832,22 @@ engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		goto out;
 	x.foreign = foreign;
 	x.n_foreign = n_foreign;
+	for (i = 0; i < n_foreign; i++) {
+		const clv_cvc_t *by = NULL;
+		size_t j;
+
+		for (j = 0; j < n_foreign; j++)
+			if (strcmp(foreign[j]->chr, foreign[i]->car) == 0)
+				by = foreign[j];
+		/* CVCA certificates are not time-checked (TR-03110; libeac neither):
+		 * an old home CVCA's key still countersigns as its certificate says */
+		if (by == NULL || clv_cvc_verify(foreign[i], &by->key, NULL, NULL) != 0) {
+			r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': foreign CVCA certificate %s "
+			    "does not verify (self-signed, or under a foreign CVCA given with it); "
+			    "it is not trusted", st->id, foreign[i]->chr);
+			goto out;
+		}
+	}
 
 	/* the batch, checked and listed before anything is signed */
 	for (i = 0; i < n_in; i++) {
@@ -786,15 +885,30 @@ engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 		r = clv_diag_set(diag, CLV_E_POLICY, "step '%s': no request in %s", st->id, dir);
 		goto out;
 	}
+	if ((r = engine_room_for(e, st, n, diag)) != 0)
+		goto out;
+	/* every certificate of the batch passes the lints before anything is
+	 * recorded or signed */
+	for (i = 0; i < n; i++) {
+		clv_cvc_spec_t spec;
+		clv_buf_t body = { NULL, 0 };
+		unsigned char auth;
+
+		clv_buf_free(&pub);
+		if ((r = dv_spec(&x, req[i], now, &pub, &auth, &spec)) == 0)
+			r = cv_lint(e, st, k, cvca->cv, &spec, &body, diag);
+		clv_buf_free(&body);
+		if (r != 0)
+			goto out;
+	}
 	if (bundle != NULL && (r = engine_record_import(e, bundle, dir, diag)) != 0)
 		goto out;
 
 	for (i = 0; i < n; i++) {
 		clv_cvc_spec_t spec;
-		clv_duration_t dvv = t.validity;
 		unsigned char auth;
 		char oname[80];
-		int domestic = strncmp(req[i]->chr, cvca->cv->chr, 2) == 0;
+		int domestic = strncmp(req[i]->chr, cvca->cv->chr, 2) == 0, adopted;
 
 		snprintf(oname, sizeof(oname), "%s-%zu", clv_script_param(st, "output"), i + 1);
 		engine_progress(e, "signing the DV certificates", i, n);
@@ -802,23 +916,13 @@ engine_step_sign_dv(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag)
 			r = clv_diag_set(diag, CLV_E_SCRIPT, "too many outputs in one ceremony");
 			goto out;
 		}
-		clv_buf_free(&pub);
-		if ((r = clv_cvc_encode_key(&req[i]->key, 0, &pub)) != 0)
+		if ((r = cv_adopt(e, st, k, req[i]->chr, o, &adopted, diag)) != 0)
 			goto out;
-		memset(&spec, 0, sizeof(spec));
-		spec.car = cvca->cv->chr;
-		spec.chr = req[i]->chr;
-		spec.pubkey.p = pub.data;
-		spec.pubkey.len = pub.len;
-		spec.type = CLV_CVC_TERM_IS;
-		/* the rights the policy grants and the CVCA holds */
-		auth = (unsigned char)((domestic ? 0x80 : 0x40) |
-		    (t.cv_rights & cvca->cv->chat.auth[0] & 0x3F));
-		spec.auth = &auth;
-		spec.auth_len = 1;
-		cv_dates(now, &dvv, &spec.ced, &spec.cxd);
-		if (clv_cvc_date_cmp(&spec.cxd, &cvca->cv->cxd) > 0)
-			spec.cxd = cvca->cv->cxd;   /* never beyond the CVCA */
+		if (adopted)
+			continue;
+		clv_buf_free(&pub);
+		if ((r = dv_spec(&x, req[i], now, &pub, &auth, &spec)) != 0)
+			goto out;
 		if ((r = engine_intent(e, st, "intent-sign-dv", "label=%s chr=%s when=%lld",
 		    k->label, spec.chr, (long long)now)) != 0 ||
 		    (r = cv_issue(e, st, k, cvca->cv, &cvca->cv->key, &spec, o, diag)) != 0 ||

@@ -25,7 +25,7 @@
 #define CLV_CEREMONY_KEY_LABEL "conclave-ceremony"
 
 #define MAX_KEYS 8
-#define MAX_OUTPUTS 16
+#define MAX_OUTPUTS 40
 #define SERIAL_OCTETS 16
 
 typedef struct key_state {
@@ -95,6 +95,8 @@ typedef struct engine {
 	char resume_script_sha[65];     /* the interrupted run's script, from its transcript */
 	size_t cur;                 /* index of the step running */
 	resume_step_t resume[CLV_SCRIPT_MAX_STEPS];
+	unsigned char resume_imports[8][32];    /* bundles the interrupted run imported */
+	size_t n_resume_imports;
 	/* quorum */
 	clv_quorum_t *quorum;       /* the provider that logged in, kept for a re-share */
 	clv_share_set_t quorum_set; /* its descriptor */
@@ -144,6 +146,11 @@ int engine_load_template(engine_t *e, const char *name, clv_template_t *t, clv_d
 /* Writes an output's files (NAME.der and .pem, or NAME.cvcert). */
 int engine_write_output(engine_t *e, output_state_t *o, const char *pem_label,
     clv_diag_t *diag);
+
+/* use-key: a certificate that verifies by itself (self_ok) or that the store
+ * recorded byte for byte; CLV_E_INTEGRITY otherwise. */
+int engine_certificate_trusted(engine_t *e, const clv_buf_t *der, int self_ok);
+int engine_room_for(engine_t *e, const clv_script_step_t *st, size_t n, clv_diag_t *diag);
 
 /* engine_cv.c: the EAC steps */
 int engine_step_issue_cvca(engine_t *e, const clv_script_step_t *st, clv_diag_t *diag);

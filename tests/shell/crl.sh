@@ -39,6 +39,13 @@ cp "$T/init-csca/csca-crl.der" "$S/csca.der"
 refuse "a file that is not the key's certificate is refused" 'not a certificate|certifies another key' \
 	"$CONCLAVE" run --token label:crl-tok --store "$DB" --answers "$T/a" --out "$T/bad1" \
 	"$S/csca-crl.ceremony"
+# the key's certificate, altered (its name): no longer self-signed, not the
+# store's -- not used
+cp "$T/init-csca/csca.der" "$S/csca.der"
+python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); i=b.find(b'Utopia'); b[i+1]=ord('x'); open(p,'wb').write(b)" "$S/csca.der"
+refuse "an altered CSCA certificate is not used" 'neither a self-signed certificate that verifies nor one the store recorded' \
+	"$CONCLAVE" run --token label:crl-tok --store "$DB" --answers "$T/a" --out "$T/bad0" \
+	"$S/csca-crl.ceremony"
 cp "$T/init-csca/csca.der" "$S/csca.der"
 sed 's/^csca = UT-CSCA-CRL$/csca = NO-SUCH-KEY/' "$T/a" >"$T/b"; chmod 600 "$T/b"
 refuse "a label the store does not know is refused" "the store knows no key labelled 'NO-SUCH-KEY'" \

@@ -120,6 +120,27 @@ rm -rf "$D/dv-requests"; cp -r "$T/dvca/req-1" "$D/dv-requests"
 refuse "a replayed cv-request bundle is refused" 'already seen|replay' dv_run "$T/dvb2"
 rm -rf "$D/dv-requests"; mkdir -p "$D/dv-requests"
 
+# a DV batch killed once its first certificate is written resumes: the
+# first is taken over, the second signed, each CHR certified once
+rm -rf "$D/dv-requests"; mkdir -p "$D/dv-requests"
+cvreq --key "$T/k6.pkcs8" --chr ZZDVDOM00006 --car ZZCVCAIS00001 "$D/dv-requests/a.cvreq"
+cvreq --key "$T/k7.pkcs8" --chr ZZDVDOM00007 --car ZZCVCAIS00001 "$D/dv-requests/b.cvreq"
+gdb -q -batch -ex 'set breakpoint pending on' \
+	-ex 'break clv_engine_checkpoint if $_streq(name, "written-cert")' -ex run -ex kill \
+	--args "$CONCLAVE" run --token label:cv-tok --store "$DB" --answers "$T/a1" --out "$T/dvk" \
+	"$D/cvca-dv.ceremony" >"$T/dvk.gdb" 2>&1
+grep -q "Breakpoint 1, clv_engine_checkpoint" "$T/dvk.gdb" && ok "the DV batch was killed after its first certificate" ||
+	not_ok "the DV batch was killed after its first certificate"
+if "$CONCLAVE" run --resume --token label:cv-tok --store "$DB" --answers "$T/a1" --out "$T/dvk" \
+    "$D/cvca-dv.ceremony" >"$T/dvk.log" 2>&1; then ok "the interrupted DV batch resumes"
+else not_ok "the interrupted DV batch resumes"; tail -8 "$T/dvk.log" | sed 's/^/    /'; fi
+has "the DV certificate issued before the interruption is taken over" 'ZZDVDOM00006.*taken over|taken over, not issued again' "$T/dvk.log"
+n6=$(sqlite3 "$DB" "SELECT count(*) FROM objects WHERE subject = 'CHR=ZZDVDOM00006'")
+n7=$(sqlite3 "$DB" "SELECT count(*) FROM objects WHERE subject = 'CHR=ZZDVDOM00007'")
+[ "$n6$n7" = 11 ] && ok "each CHR certified once" || not_ok "each CHR certified once ($n6, $n7)"
+check "cvc-print: certificate verified (the DV signed after the resumption)" verified "$T/dvk/dv-2.cvcert" "$CVCA"
+rm -rf "$D/dv-requests"; mkdir -p "$D/dv-requests"
+
 # refusals, each with its TR-03129 result code; nothing signed
 dv_refused() { # DESC CODE FILE...
 	_d=$1; _c=$2; shift 2
@@ -135,6 +156,9 @@ dv_refused "a broken inner signature" 'bad-inner.cvreq: failure_inner_signature'
 cvreq --key "$T/x.pkcs8" --chr ZZDVREN00009 --car ZZCVCAIS00001 --outer-key "$T/bad.pkcs8" \
 	--outer-car ZZDVDOM00001 "$T/bad-outer.cvreq"
 dv_refused "a renewal signed with another key than the DV's" 'bad-outer.cvreq: failure_outer_signature' "$T/bad-outer.cvreq"
+cvreq --key "$T/z.pkcs8" --chr ZZDVOTHER00002 --car ZZCVCAIS00001 --outer-key "$T/dom1.pkcs8" \
+	--outer-car ZZDVDOM00001 "$T/other-dv.cvreq"
+dv_refused "a DV signing a renewal for another DV's name" 'other-dv.cvreq: failure_outer_signature: ZZDVOTHER00002 is not a renewal of ZZDVDOM00001' "$T/other-dv.cvreq"
 cvreq --key "$T/y.pkcs8" --chr ZZDVREN00008 --car ZZCVCAIS00001 --outer-key "$T/bad.pkcs8" \
 	--outer-car ZZDVUNK00001 "$T/unknown-outer.cvreq"
 dv_refused "an outer CAR this CVCA does not know" 'unknown-outer.cvreq: failure_outer_signature: outer CAR ZZDVUNK00001 names no certificate' "$T/unknown-outer.cvreq"
@@ -181,6 +205,14 @@ has "the link carries full domain parameters" 'Domain parameters: brainpoolP256r
 has "our codec verifies the link with the old key" 'signature: verified with ZZCVCAIS00001' "$T/link.txt"
 has "the link certifies the new key's algorithm (id-TA-ECDSA-SHA-384)" 'Public key: id-TA-ECDSA-SHA-384' "$T/link.txt"
 check "the rekey transcript verifies" "$CONCLAVE" transcript verify "$T/rk"
+check "the DVCA host imports the rekey's bundle (old, new and link CVCA certificates)" \
+	dvca import --recipient spoc --purpose cv-certificates --out "$T/dvca/rekey" "$T/rk/bundle-spoc"
+# a CVCA certificate altered on its way in is not used
+python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); i=b.find(b'ZZCVCAIS00001'); b[i+12]=ord('9'); open(p,'wb').write(b)" "$D/cvca.cvcert"
+cvreq --key "$T/t.pkcs8" --chr ZZDVDOM00008 --car ZZCVCAIS00001 "$D/dv-requests/t.cvreq"
+refuse "an altered CVCA certificate is not used" 'is neither a self-signed CVCA certificate that verifies nor one the store recorded' \
+	dv_run "$T/dvt"
+cp "$CVCA" "$D/cvca.cvcert"
 
 # the other way round: cvc-create, acting as a foreign CVCA (the interop
 # set's ZZCVCAIS00001 test key), signs one of our test DVCA's requests; our

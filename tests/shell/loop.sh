@@ -138,4 +138,55 @@ ceremony_refused "the ceremony refuses a producer it has not pinned" 'host:ds7|p
 if ds_run "$T/media/req-2" "$T/ds2" >"$T/ds2.log" 2>&1; then ok "the second request bundle is then signed"
 else not_ok "the second request bundle is then signed"; tail -8 "$T/ds2.log" | sed 's/^/    /'; fi
 
+# a request with an existing --out is refused before any key is made
+nkeys=$(sqlite3 "$HDB" "SELECT count(*) FROM keys")
+refuse "a request bundle over an existing directory is refused" 'exists: a bundle is written to a new directory' \
+	request "$T/media/req-2"
+[ "$(sqlite3 "$HDB" "SELECT count(*) FROM keys")" = "$nkeys" ] &&
+	ok "and no DS key was made for it" || not_ok "and no DS key was made for it"
+
+# interrupted batches: killed (SIGKILL from gdb) once the first of two DS
+# certificates is written, and just before the first is signed; resumed,
+# each request gets exactly one certificate, the journal's serial reused
+check "the host makes a bundle of a third request" request "$T/media/req-5"
+check "and of a fourth" request "$T/media/req-6"
+mkdir -p "$T/two"; cp -r "$T/media/req-5" "$T/two/"
+kill_at() { # POINT OUT BUNDLE
+	rm -rf "$S/ds-requests"; cp -r "$3" "$S/ds-requests"
+	gdb -q -batch -ex 'set breakpoint pending on' \
+		-ex "break clv_engine_checkpoint if \$_streq(name, \"$1\")" -ex run -ex kill \
+		--args "$CONCLAVE" run --token label:loop-tok --store "$DB" --answers "$T/a" --out "$2" \
+		"$S/ds-certs.ceremony" >"$2.gdb" 2>&1
+	grep -q "Breakpoint 1, clv_engine_checkpoint" "$2.gdb"
+}
+resume_ds() { "$CONCLAVE" run --resume --token label:loop-tok --store "$DB" --answers "$T/a" \
+	--out "$1" "$S/ds-certs.ceremony"; }
+certs_for() { # the store's certificates for the DS subject of host key $1
+	sqlite3 "$DB" "SELECT count(*) FROM objects WHERE kind = 'certificate' AND subject LIKE '%Document Signer ds1%'"; }
+before=$(certs_for)
+if kill_at written-cert "$T/dsk1" "$T/media/req-5"; then ok "killed after the first DS certificate was written"
+else not_ok "killed after the first DS certificate was written"; fi
+if resume_ds "$T/dsk1" >"$T/dsk1.log" 2>&1; then ok "the interrupted DS batch resumes"
+else not_ok "the interrupted DS batch resumes"; tail -8 "$T/dsk1.log" | sed 's/^/    /'; fi
+has "the certificate issued before the interruption is taken over" 'taken over, not issued again' "$T/dsk1.log"
+[ "$(certs_for)" -eq "$((before + 1))" ] && ok "one certificate for the request, not two" ||
+	not_ok "one certificate for the request, not two ($before before, $(certs_for) after)"
+before=$(certs_for)
+if kill_at intent-sign-ds "$T/dsk2" "$T/media/req-6"; then ok "killed just before a DS certificate is signed"
+else not_ok "killed just before a DS certificate is signed"; fi
+drawn=$(grep -a 'intent-sign-ds\|action=issue-ds' "$T/dsk2/transcript.log" | grep -o 'serial=[0-9a-f]*' | head -1)
+if resume_ds "$T/dsk2" >"$T/dsk2.log" 2>&1; then ok "that batch resumes too"
+else not_ok "that batch resumes too"; tail -8 "$T/dsk2.log" | sed 's/^/    /'; fi
+issued=$(openssl x509 -in "$T/dsk2/ds-1.der" -inform DER -noout -serial | tr 'A-F' 'a-f' | sed 's/serial=0*/serial=/')
+[ -n "$drawn" ] && [ "$(echo "$drawn" | sed 's/serial=0*/serial=/')" = "$issued" ] &&
+	ok "the serial drawn before the interruption is the one issued" ||
+	not_ok "the serial drawn before the interruption is the one issued ($drawn / $issued)"
+[ "$(certs_for)" -eq "$((before + 1))" ] && ok "and one certificate again" || not_ok "and one certificate again"
+# a resumed run takes up its own bundle again, never another one already used
+check "the host makes a fifth request" request "$T/media/req-7"
+kill_at intent-sign-ds "$T/dsk3" "$T/media/req-7" || not_ok "killed before signing the fifth"
+rm -rf "$S/ds-requests"; cp -r "$T/media/req-5" "$S/ds-requests"
+refuse "a resumed run refuses a bundle another run imported" 'already seen|replay' \
+	"$CONCLAVE" run --resume --token label:loop-tok --store "$DB" --answers "$T/a" --out "$T/dsk3" "$S/ds-certs.ceremony"
+
 finish
