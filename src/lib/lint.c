@@ -754,6 +754,26 @@ clv_lint_link_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 		return CLV_E_INVALID_ARG;
 	return lint_csca(tbs, len, t, issuer_name, issuer_ski, res);
 }
+/* A certificate the CSCA issues to a signer: issued by the CSCA certificate's
+ * subject, byte for byte, and with a name of its own. */
+static void
+check_signer_names(asn1_node n, const clv_buf_t *issuer_name, const char *who,
+    clv_lint_result_t *res)
+{
+	clv_buf_t b = { NULL, 0 }, b2 = { NULL, 0 };
+
+	if (clv_der_read_der(n, "issuer", &b) != 0 || b.len != issuer_name->len ||
+	    memcmp(b.data, issuer_name->data, b.len) != 0)
+		finding(res, "signer-issuer", "issuer is not the subject of the issuing CSCA "
+		    "certificate");
+	if (clv_der_read_der(n, "subject", &b2) == 0 && b2.len == issuer_name->len &&
+	    memcmp(b2.data, issuer_name->data, b2.len) == 0)
+		finding(res, "signer-subject", "subject is the CSCA's name; %s needs a name "
+		    "of its own", who);
+	clv_buf_free(&b);
+	clv_buf_free(&b2);
+}
+
 int
 clv_lint_signer_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
     const clv_buf_t *issuer_name, const clv_buf_t *issuer_ski, clv_lint_result_t *res)
@@ -781,16 +801,7 @@ clv_lint_signer_tbs(const unsigned char *tbs, size_t len, const clv_template_t *
 
 	/* Table 5: body; issued by the CSCA, not self-issued */
 	check_body_head(n, t, res);
-	if (clv_der_read_der(n, "issuer", &b) != 0 || b.len != issuer_name->len ||
-	    memcmp(b.data, issuer_name->data, b.len) != 0)
-		finding(res, "signer-issuer", "issuer is not the subject of the issuing CSCA "
-		    "certificate");
-	if (clv_der_read_der(n, "subject", &b2) == 0 && b2.len == issuer_name->len &&
-	    memcmp(b2.data, issuer_name->data, b2.len) == 0)
-		finding(res, "signer-subject", "subject is the CSCA's name; %s needs a name "
-		    "of its own", who);
-	clv_buf_free(&b);
-	clv_buf_free(&b2);
+	check_signer_names(n, issuer_name, who, res);
 	check_body_tail(n, t, res, &nb, &na, &key);
 
 	/* Table 6, ML / DL Signer column */
@@ -932,16 +943,7 @@ clv_lint_ds_tbs(const unsigned char *tbs, size_t len, const clv_template_t *t,
 
 	/* Table 5: body; issued by the CSCA, in the CSCA's country */
 	check_body_head(n, t, res);
-	if (clv_der_read_der(n, "issuer", &b) != 0 || b.len != issuer_name->len ||
-	    memcmp(b.data, issuer_name->data, b.len) != 0)
-		finding(res, "signer-issuer", "issuer is not the subject of the issuing CSCA "
-		    "certificate");
-	if (clv_der_read_der(n, "subject", &b2) == 0 && b2.len == issuer_name->len &&
-	    memcmp(b2.data, issuer_name->data, b2.len) == 0)
-		finding(res, "signer-subject", "subject is the CSCA's name; %s needs a name "
-		    "of its own", who);
-	clv_buf_free(&b);
-	clv_buf_free(&b2);
+	check_signer_names(n, issuer_name, who, res);
 	/* quiet copies: check_body_head already reported malformed names */
 	check_name(n, "issuer", "issuer", &scratch, c_issuer);
 	check_name(n, "subject", "subject", &scratch, c_subject);

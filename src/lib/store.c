@@ -284,6 +284,17 @@ step_done(clv_store_t *s, sqlite3_stmt *st, const char *what)
 	return rc == SQLITE_DONE ? 0 : clv_store_db_error(s, rc, what);
 }
 
+/* Runs an INSERT; *id_out (if not NULL) gets the new row's id. */
+static int
+step_insert(clv_store_t *s, sqlite3_stmt *st, const char *what, int64_t *id_out)
+{
+	int r;
+
+	if ((r = step_done(s, st, what)) == 0 && id_out != NULL)
+		*id_out = sqlite3_last_insert_rowid(s->db);
+	return r;
+}
+
 /* Runs a statement that returns a row or none: *found says which. */
 static int
 step_found(clv_store_t *s, sqlite3_stmt *st, const char *what, int *found)
@@ -763,11 +774,7 @@ clv_store_key_add(clv_store_t *s, const clv_key_record_t *k, int64_t *id_out)
 		r = clv_store_db_error(s, rc, "binding a key record");
 		goto out;
 	}
-	if ((r = step_done(s, st, "adding a key record")) != 0)
-		goto out;
-	if (id_out != NULL)
-		*id_out = sqlite3_last_insert_rowid(s->db);
-	r = 0;
+	r = step_insert(s, st, "adding a key record", id_out);
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -1307,11 +1314,7 @@ clv_store_object_add(clv_store_t *s, const clv_object_record_t *o, int64_t *id_o
 		r = clv_store_db_error(s, rc, "binding an object record");
 		goto out;
 	}
-	if ((r = step_done(s, st, "adding an object record")) != 0)
-		goto out;
-	if (id_out != NULL)
-		*id_out = sqlite3_last_insert_rowid(s->db);
-	r = 0;
+	r = step_insert(s, st, "adding an object record", id_out);
 out:
 	sqlite3_finalize(st);
 	return r;
